@@ -1,0 +1,1 @@
+"""nianbao: crawl, archive and publish Chinese government information-disclosure annual reports."""

@@ -1,0 +1,296 @@
+"""The database: tables, upserts, views and full-text index. The only module that writes archive.db.
+
+Data flows one way: the crawl writes ``captures`` (and ``crawl_runs``/``agency_runs``); the extract
+step reads captures and (re)writes ``reports`` and ``problems``; Datasette only reads. Every write
+that belongs together happens in one transaction, so a killed process never leaves half a row.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from crawler.blobs import BlobStore
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def request_key(method: str, url: str, body: bytes = b"") -> str:
+    """One key per distinct request: a POST to the same URL with another form is another request."""
+    h = hashlib.sha256()
+    h.update(method.upper().encode() + b" " + url.encode("utf-8") + b"\n")
+    h.update(body or b"")
+    return h.hexdigest()
+
+
+class Archive:
+    def __init__(self, db_path: str | Path = "archive.db", blobs_dir: str | Path | None = None):
+        self.path = Path(db_path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.blobs = BlobStore(blobs_dir or self.path.parent / "data" / "blobs")
+        self.ensure_schema()
+
+    # ------------------------------------------------------------------ schema
+    def ensure_schema(self) -> None:
+        db = self.db
+        with self.transaction():
+            if "agencies" not in db.table_names():
+                db["agencies"].create({
+                    "id": str, "name": str, "aliases": str, "province": str, "city": str,
+                    "county": str, "level": str, "platform": str, "start_url": str,
+                    "registry": str,
+                }, pk="id", not_null={"name", "province", "level", "platform", "start_url"})
+            if "crawl_runs" not in db.table_names():
+                db["crawl_runs"].create({
+                    "id": int, "started_at": str, "finished_at": str, "registry": str,
+                    "agencies": str, "status": str, "finish_reason": str, "requests": int,
+                    "responses": int, "captures_new": int, "captures_seen": int,
+                    "reports_found": int, "errors": int, "bytes_downloaded": int, "stats": str,
+                }, pk="id")
+            if "agency_runs" not in db.table_names():
+                db["agency_runs"].create({
+                    "run_id": int, "agency_id": str, "list_pages": int, "report_links": int,
+                    "other_links": int, "reports_fetched": int, "errors": int, "status": str,
+                    "note": str,
+                }, pk=("run_id", "agency_id"),
+                    foreign_keys=[("run_id", "crawl_runs", "id"), ("agency_id", "agencies", "id")])
+            if "captures" not in db.table_names():
+                db["captures"].create({
+                    "id": int, "agency_id": str, "kind": str, "url": str, "method": str,
+                    "request_key": str, "request_body": str, "final_url": str, "status": int,
+                    "ok": int, "error": str, "content_type": str, "headers": str, "size": int,
+                    "sha256": str, "link_title": str, "link_date": str, "referer": str,
+                    "page": int, "first_fetched_at": str, "last_fetched_at": str,
+                    "fetch_count": int, "first_run_id": int, "last_run_id": int, "outcome": str,
+                }, pk="id", foreign_keys=[("agency_id", "agencies", "id"),
+                                          ("first_run_id", "crawl_runs", "id"),
+                                          ("last_run_id", "crawl_runs", "id")])
+                db["captures"].create_index(["request_key", "outcome"], unique=True)
+                db["captures"].create_index(["agency_id", "kind"])
+                db["captures"].create_index(["sha256"])
+            if "reports" not in db.table_names():
+                db["reports"].create({
+                    "id": int, "agency_id": str, "agency": str, "province": str, "city": str,
+                    "county": str, "level": str, "year": int, "title": str, "url": str,
+                    "published": str, "source": str, "text": str, "chars": int,
+                    "encoding": str, "capture_id": int, "sha256": str, "version": int,
+                    "is_current": int, "fetched_at": str, "extracted_at": str,
+                    "extractor": str,
+                }, pk="id", foreign_keys=[("agency_id", "agencies", "id"),
+                                          ("capture_id", "captures", "id")])
+                db["reports"].create_index(["url", "sha256"], unique=True)
+                db["reports"].create_index(["agency_id", "year"])
+            if "problems" not in db.table_names():
+                db["problems"].create({
+                    "id": int, "agency_id": str, "capture_id": int, "report_id": int,
+                    "url": str, "stage": str, "code": str, "message": str, "created_at": str,
+                }, pk="id", foreign_keys=[("capture_id", "captures", "id"),
+                                          ("agency_id", "agencies", "id")])
+                db["problems"].create_index(["capture_id", "code"], unique=True)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self.ensure_views()
+
+    def ensure_views(self) -> None:
+        views = {
+            "fetch_errors": """
+                select c.id as capture_id, c.agency_id, a.name as agency, c.kind, c.url,
+                       c.status, c.error, c.link_title, c.last_fetched_at, c.fetch_count
+                from captures c join agencies a on a.id = c.agency_id
+                where c.ok = 0""",
+            "agency_summary": """
+                select a.id, a.name, a.province, a.level, a.platform,
+                       (select count(*) from reports r where r.agency_id = a.id and r.is_current) as reports,
+                       (select min(year) from reports r where r.agency_id = a.id) as first_year,
+                       (select max(year) from reports r where r.agency_id = a.id) as last_year,
+                       (select count(*) from captures c where c.agency_id = a.id and c.ok = 0) as fetch_errors,
+                       (select count(*) from problems p where p.agency_id = a.id) as problems
+                from agencies a""",
+        }
+        existing = set(self.db.view_names())
+        for name, sql in views.items():
+            if name not in existing:
+                self.db.create_view(name, sql)
+
+    # ------------------------------------------------------------------ helpers
+    def transaction(self):
+        return _Transaction(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------------ crawl side
+    def upsert_agencies(self, agencies) -> None:
+        with self.transaction():
+            for a in agencies:
+                self.db["agencies"].upsert(a.as_row(), pk="id")
+
+    def start_run(self, registry: str, agency_ids: list[str]) -> int:
+        with self.transaction():
+            t = self.db["crawl_runs"].insert({
+                "started_at": utcnow(), "registry": registry,
+                "agencies": json.dumps(agency_ids), "status": "running",
+            })
+        return t.last_pk
+
+    def finish_run(self, run_id: int, *, status: str, finish_reason: str, stats: dict,
+                   agency_rows: list[dict]) -> None:
+        def n(key):
+            return int(stats.get(key, 0) or 0)
+
+        q = "select count(*) from captures where first_run_id = ?"
+        with self.transaction():
+            new = self.conn.execute(q, [run_id]).fetchone()[0]
+            seen = self.conn.execute(
+                "select count(*) from captures where last_run_id = ?", [run_id]).fetchone()[0]
+            self.db["crawl_runs"].update(run_id, {
+                "finished_at": utcnow(), "status": status, "finish_reason": finish_reason,
+                "requests": n("downloader/request_count"),
+                "responses": n("downloader/response_count"),
+                "bytes_downloaded": n("downloader/response_bytes"),
+                "captures_new": new, "captures_seen": seen,
+                "reports_found": sum(r.get("report_links", 0) for r in agency_rows),
+                "errors": sum(r.get("errors", 0) for r in agency_rows),
+                "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
+            })
+            for row in agency_rows:
+                self.db["agency_runs"].upsert(dict(row, run_id=run_id), pk=("run_id", "agency_id"))
+
+    def store_capture(self, item, run_id: int | None) -> tuple[int, bool]:
+        """Record one fetch. Returns (capture id, is_new). The same request answering the same bytes
+        (or the same error) again updates the existing row; anything else is a new capture."""
+        sha = self.blobs.put(item.body) if item.body else None
+        rkey = request_key(item.method, item.url, item.request_body)
+        outcome = f"{item.status or ''}|{sha or ''}|{item.error or ''}"
+        now = item.fetched_at or utcnow()
+        ctype = _first(item.headers.get("Content-Type")) if item.headers else None
+        ok = int(item.error is None and item.status is not None and 200 <= item.status < 300)
+        with self.transaction():
+            row = self.conn.execute(
+                "select id from captures where request_key = ? and outcome = ?",
+                [rkey, outcome]).fetchone()
+            if row:
+                self.conn.execute(
+                    "update captures set last_fetched_at = ?, last_run_id = ?, "
+                    "fetch_count = fetch_count + 1, link_title = coalesce(link_title, ?), "
+                    "link_date = coalesce(link_date, ?) where id = ?",
+                    [now, run_id, item.link_title, item.link_date, row[0]])
+                return row[0], False
+            t = self.db["captures"].insert({
+                "agency_id": item.agency_id, "kind": item.kind, "url": item.url,
+                "method": item.method, "request_key": rkey,
+                "request_body": item.request_body.decode("utf-8", "replace") or None,
+                "final_url": item.final_url, "status": item.status, "ok": ok,
+                "error": item.error, "content_type": ctype,
+                "headers": json.dumps(item.headers, ensure_ascii=False) if item.headers else None,
+                "size": len(item.body), "sha256": sha, "link_title": item.link_title,
+                "link_date": item.link_date, "referer": item.referer, "page": item.page,
+                "first_fetched_at": now, "last_fetched_at": now, "fetch_count": 1,
+                "first_run_id": run_id, "last_run_id": run_id, "outcome": outcome,
+            })
+            return t.last_pk, True
+
+    # ------------------------------------------------------------------ extract side
+    def report_captures(self):
+        """Successful fetches of report pages, oldest first (so versions number in time order)."""
+        return list(self.db.query(
+            "select c.*, a.name as agency_name, a.aliases as agency_aliases, a.province, a.city,"
+            " a.county, a.level from captures c join agencies a on a.id = c.agency_id"
+            " where c.kind = 'report' and c.ok = 1 and c.sha256 is not null"
+            " order by c.first_fetched_at, c.id"))
+
+    def save_report(self, row: dict) -> int:
+        """Upsert one report version, keyed by (url, sha256), and renumber that URL's versions."""
+        with self.transaction():
+            existing = self.conn.execute(
+                "select id from reports where url = ? and sha256 = ?",
+                [row["url"], row["sha256"]]).fetchone()
+            if existing:
+                self.db["reports"].update(existing[0], row)
+                rid = existing[0]
+            else:
+                rid = self.db["reports"].insert(row).last_pk
+            versions = self.conn.execute(
+                "select id from reports where url = ? order by fetched_at, id", [row["url"]]
+            ).fetchall()
+            for i, (vid,) in enumerate(versions, start=1):
+                self.conn.execute(
+                    "update reports set version = ?, is_current = ? where id = ?",
+                    [i, int(i == len(versions)), vid])
+            self.conn.execute("delete from problems where capture_id = ? and stage = 'extract'",
+                              [row["capture_id"]])
+        return rid
+
+    def save_problem(self, *, agency_id, capture_id, url, stage, code, message,
+                     report_id=None) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "insert into problems (agency_id, capture_id, report_id, url, stage, code, message,"
+                " created_at) values (?,?,?,?,?,?,?,?) on conflict (capture_id, code) do update set"
+                " message = excluded.message, report_id = excluded.report_id",
+                [agency_id, capture_id, report_id, url, stage, code, message, utcnow()])
+
+    def clear_extract_problems(self, capture_id: int) -> None:
+        with self.transaction():
+            self.conn.execute("delete from problems where capture_id = ? and stage = 'extract'",
+                              [capture_id])
+
+    def rebuild_fts(self) -> int:
+        """Rebuild the Chinese full-text index from reports (rowid = reports.id).
+
+        CJK text is indexed one character per token (see extract.cjk), so that a two-character word
+        such as 民政 is found as an adjacent pair; the Datasette plugin rewrites queries to match.
+        """
+        from extract.cjk import segment
+
+        with self.transaction():
+            self.conn.execute("drop table if exists reports_fts")
+            self.conn.execute(
+                "create virtual table reports_fts using fts5(title, text,"
+                " tokenize = 'unicode61 remove_diacritics 2')")
+            rows = self.conn.execute("select id, title, text from reports").fetchall()
+            self.conn.executemany(
+                "insert into reports_fts (rowid, title, text) values (?, ?, ?)",
+                [(rid, segment(title or ""), segment(text or "")) for rid, title, text in rows])
+        return len(rows)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, nestable (inner blocks join the outer transaction)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.owner = False
+
+    def __enter__(self):
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.owner = True
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.owner:
+            if exc_type is None:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute("ROLLBACK")
+        return False
+
+
+def _first(v):
+    if isinstance(v, list):
+        return v[0] if v else None
+    return v

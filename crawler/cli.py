@@ -1,0 +1,264 @@
+"""nianbao: the front door to the archive of 政府信息公开工作年度报告.
+
+\b
+    nianbao demo                 replica sites → crawl → extract → Datasette, in one go
+    nianbao crawl                crawl a registry's agencies into archive.db (captures only)
+    nianbao extract              rebuild reports, problems and the search index from captures
+    nianbao serve                publish archive.db with Datasette
+    nianbao replica              serve the bundled replica web on 127.0.0.1
+    nianbao sites check          lint a registry
+
+Data flows one way: crawl writes captures; extract reads captures and writes reports;
+serve reads the database. Run any command with --help for its options.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+METADATA = ROOT / "metadata.yml"
+DEFAULT_DB = "archive.db"
+
+
+def _free_port(preferred: int | None = None) -> int:
+    for port in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise click.ClickException("no free port on 127.0.0.1")
+
+
+def replica_overrides() -> dict:
+    """The replica answers in microseconds and is ours: no politeness delays against it."""
+    return {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.0, "AUTOTHROTTLE_MAX_DELAY": 1.0,
+            "DOWNLOAD_TIMEOUT": 15, "RETRY_TIMES": 2}
+
+
+def run_crawl(*, registry: str, db: str, blobs: str | None, agencies: tuple[str, ...] = (),
+              port: int | None = None, log_level: str = "INFO", extra: dict | None = None) -> dict:
+    """Run the Scrapy crawl in this process (once per process: Twisted's reactor cannot restart)."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    overrides = {"NIANBAO_DB": db, "NIANBAO_BLOBS": blobs, "NIANBAO_REGISTRY": registry,
+                 "NIANBAO_REPLICA_PORT": port, "LOG_LEVEL": log_level}
+    if registry == "replica":
+        overrides.update(replica_overrides())
+    overrides.update(extra or {})
+    settings.setdict(overrides, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler("reports")
+    process.crawl(crawler, registry=registry, agencies=",".join(agencies), port=port)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return stats
+
+
+@click.group(help=__doc__)
+@click.version_option(package_name="nianbao")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def cli(verbose):
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+                         help="The SQLite archive to write.")
+blobs_option = click.option("--blobs", default=None, type=click.Path(file_okay=False),
+                            help="Where raw bytes are kept (default: data/blobs beside the database).")
+
+
+@cli.command()
+@click.option("--registry", default="replica", show_default=True,
+              help="'replica', 'real', or a path to a registry YAML file.")
+@click.option("--agency", "agencies", multiple=True, help="Only this agency id (repeatable).")
+@click.option("--port", type=int, default=None,
+              help="Port of a running replica server (fills {port} in replica start URLs).")
+@click.option("--serve-replica/--no-serve-replica", default=None,
+              help="Start the replica server for this crawl (default: on for the replica registry when no --port).")
+@db_option
+@blobs_option
+@click.option("--log-level", default="INFO", show_default=True)
+def crawl(registry, agencies, port, serve_replica, db, blobs, log_level):
+    """Crawl every agency of a registry: 年报 columns, pagination, report pages.
+
+    Every fetch is kept as a capture (bytes + headers + status + time); failures are captures too,
+    with their reason. Exit status 1 when the run found no report at all.
+
+    \b
+    Examples:
+      nianbao crawl                                  # the bundled replica, served for the crawl
+      nianbao crawl --registry real --agency changde-mzj
+      scrapy crawl reports -a registry=replica -a port=8765   # the same spider, Scrapy's way
+    """
+    server = None
+    if serve_replica is None:
+        serve_replica = registry == "replica" and port is None
+    if serve_replica:
+        from crawler.replica import ReplicaServer, replica_web
+        server = ReplicaServer(replica_web(), port=0).__enter__()
+        port = server.port
+        click.echo(f"replica web on 127.0.0.1:{port}")
+    try:
+        stats = run_crawl(registry=registry, db=db, blobs=blobs, agencies=agencies, port=port,
+                          log_level=log_level)
+    finally:
+        if server:
+            server.stop()
+    status = stats.get("nianbao/run_status", "unknown")
+    click.echo(f"crawl run {stats.get('nianbao/run_id')}: {status}; "
+               f"{stats.get('nianbao/captures_new', 0)} new captures, "
+               f"{stats.get('nianbao/captures_seen', 0)} unchanged")
+    if status not in ("finished",):
+        sys.exit(1)
+
+
+@cli.command()
+@db_option
+@blobs_option
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+def extract(db, blobs, progress):
+    """Rebuild reports, problems and the full-text index from stored captures (no network)."""
+    from crawler.archive import Archive
+    from crawler.extract_step import run_extract
+
+    if not Path(db).exists():
+        raise click.ClickException(f"{db} does not exist: run `nianbao crawl` first")
+    archive = Archive(db, blobs)
+    try:
+        counts = run_extract(archive, progress=progress)
+    finally:
+        archive.close()
+    click.echo(f"extract: {counts['reports']} reports from {counts['captures']} report pages; "
+               f"{counts['problems']} problems, {counts['not_reports']} pages that were not reports")
+
+
+def datasette_args(db: str, host: str, port: int) -> list[str]:
+    """Datasette command line with metadata.yml applied to this database's name."""
+    meta = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    name = Path(db).stem
+    dbs = meta.get("databases", {})
+    if "archive" in dbs and name != "archive":
+        dbs[name] = dbs.pop("archive")
+    tmp = Path(tempfile.gettempdir()) / f"nianbao-metadata-{os.getpid()}.json"
+    tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(tmp),
+            "--host", host, "--port", str(port), "--setting", "default_page_size", "50",
+            "--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "500"]
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db, host, port):
+    """Publish the archive with Datasette: facets, Chinese full-text search, CSV/JSON."""
+    if not Path(db).exists():
+        raise click.ClickException(f"{db} does not exist: run `nianbao demo` or crawl + extract first")
+    click.echo(f"Datasette on http://{host}:{port}/{Path(db).stem}")
+    sys.exit(subprocess.call(datasette_args(db, host, port)))
+
+
+@cli.command()
+@click.option("--serve/--no-serve", "do_serve", default=True, help="Serve Datasette when built.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Datasette port.")
+@click.option("--replica-port", default=8765, show_default=True, type=int,
+              help="Port for the replica web (another free one if taken).")
+@db_option
+@blobs_option
+def demo(do_serve, port, replica_port, db, blobs):
+    """End to end on the bundled replica: serve sites, crawl, extract, publish."""
+    from crawler.replica import ReplicaServer, replica_web
+
+    replica_port = _free_port(replica_port)
+    with ReplicaServer(replica_web(), port=replica_port) as server:
+        click.echo(f"1/4 replica web on 127.0.0.1:{server.port}")
+        click.echo("2/4 crawling …")
+        # A child process, so the crawl's Twisted reactor never shares a process with Datasette.
+        rc = subprocess.call([sys.executable, "-m", "crawler.cli", "crawl", "--registry", "replica",
+                              "--port", str(server.port), "--db", db]
+                             + (["--blobs", blobs] if blobs else []) + ["--log-level", "WARNING"])
+        if rc != 0:
+            raise click.ClickException(f"crawl failed (exit {rc})")
+        click.echo("3/4 extracting …")
+        ctx = click.get_current_context()
+        ctx.invoke(extract, db=db, blobs=blobs, progress=True)
+        if not do_serve:
+            click.echo(f"built {db}")
+            return
+        click.echo(f"4/4 Datasette on http://127.0.0.1:{port}/{Path(db).stem}  (Ctrl-C to stop)")
+        try:
+            subprocess.call(datasette_args(db, "127.0.0.1", port))
+        except KeyboardInterrupt:
+            pass
+
+
+@cli.command()
+@click.option("--port", default=8765, show_default=True, type=int)
+def replica(port):
+    """Serve the bundled replica web (each agency a *.localhost virtual host)."""
+    from crawler.registry import load_registry
+    from crawler.replica import ReplicaServer, replica_web
+
+    with ReplicaServer(replica_web(), port=port) as server:
+        for a in load_registry("replica", port=server.port):
+            click.echo(f"{a.id:16} {a.start_url}")
+        click.echo("Ctrl-C to stop")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+@cli.group()
+def sites():
+    """The agency registries."""
+
+
+@sites.command("check")
+@click.argument("registries", nargs=-1)
+def sites_check(registries):
+    """Validate registries (default: replica and real) against the schema."""
+    from crawler.registry import RegistryError, load_registry
+    from spiders.platforms import PLATFORMS
+
+    bad = 0
+    for name in registries or ("replica", "real"):
+        try:
+            agencies = load_registry(name, port=0)
+        except RegistryError as e:
+            click.echo(f"✗ {name}:\n{e}", err=True)
+            bad += 1
+            continue
+        missing = sorted({a.platform for a in agencies} - set(PLATFORMS))
+        if missing:
+            click.echo(f"✗ {name}: no adapter yet for platform(s) {', '.join(missing)}", err=True)
+            bad += 1
+        provinces = {a.province for a in agencies}
+        click.echo(f"✓ {name}: {len(agencies)} agencies, {len(provinces)} provinces")
+    sys.exit(1 if bad else 0)
+
+
+def main():
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""What a spider yields: one capture per fetch of a list page, report page or attachment.
+
+A capture keeps everything needed to re-extract later without re-crawling: the bytes, the
+response headers, the status, the time, and where the link came from. Failed fetches are captures
+too (status or error set, maybe no body), so nothing a crawl met is silently dropped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("list", "report", "attachment")
+
+
+@dataclass
+class CaptureItem:
+    agency_id: str
+    kind: str
+    url: str
+    method: str = "GET"
+    request_body: bytes = b""
+    final_url: str | None = None
+    status: int | None = None
+    headers: dict = field(default_factory=dict)
+    body: bytes = b""
+    fetched_at: str = ""
+    error: str | None = None
+    link_title: str | None = None
+    link_date: str | None = None
+    referer: str | None = None
+    page: int | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"capture kind must be one of {KINDS}, not {self.kind!r}")
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"capture url must be absolute http(s): {self.url!r}")

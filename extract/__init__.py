@@ -1,0 +1,1 @@
+"""Bytes in, a document out: no database, no network."""

@@ -1,0 +1,1 @@
+"""Scrapy spiders: one spider walks the registry; platform modules know list-page shapes."""

@@ -1,0 +1,140 @@
+"""The one spider: walk every agency of a registry, its 年报 column and pagination, fetch each report.
+
+Everything fetched becomes a capture (crawler.items.CaptureItem), failures included, so the
+archive can say what a crawl met. Which platform parses a list page comes from the registry entry.
+Stats are counted per agency (``agency/<id>/…``) so a run can say which site broke.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+from crawler.items import CaptureItem
+from crawler.registry import load_registry
+from extract.decode import UndecodableError, decode_html
+from extract.identity import classify_title
+from spiders.platforms import platform_for
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _headers(response) -> dict:
+    return {k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+            for k, vs in response.headers.items()}
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, registry: str | None = None, agencies: str | None = None,
+                 port: str | int | None = None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.registry_name = registry
+        self.only = [a for a in (agencies or "").split(",") if a]
+        self.port = int(port) if port not in (None, "") else None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.registry_name = spider.registry_name or s.get("NIANBAO_REGISTRY")
+        if spider.port is None and s.get("NIANBAO_REPLICA_PORT"):
+            spider.port = s.getint("NIANBAO_REPLICA_PORT")
+        agencies = load_registry(spider.registry_name, port=spider.port)
+        if spider.only:
+            unknown = set(spider.only) - {a.id for a in agencies}
+            if unknown:
+                raise ValueError(f"unknown agency id(s): {', '.join(sorted(unknown))}")
+            agencies = [a for a in agencies if a.id in spider.only]
+        spider.agencies = {a.id: a for a in agencies}
+        return spider
+
+    # ------------------------------------------------------------------ requests
+    async def start(self):
+        for agency in self.agencies.values():
+            self.count(agency.id, "list_pages_requested")
+            yield scrapy.Request(agency.start_url, callback=self.parse_list, errback=self.failed,
+                                 meta={"agency_id": agency.id, "kind": "list", "page": 0},
+                                 dont_filter=True)
+
+    def count(self, agency_id: str, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"agency/{agency_id}/{key}", n)
+
+    def capture(self, response, kind: str, **extra) -> CaptureItem:
+        req = response.request
+        return CaptureItem(
+            agency_id=response.meta["agency_id"], kind=kind, url=req.url, method=req.method,
+            request_body=req.body or b"", final_url=response.url, status=response.status,
+            headers=_headers(response), body=response.body, fetched_at=_now(),
+            referer=(req.headers.get("Referer") or b"").decode("latin-1") or None,
+            link_title=response.meta.get("link_title"), link_date=response.meta.get("link_date"),
+            page=response.meta.get("page"), **extra)
+
+    # ------------------------------------------------------------------ callbacks
+    def parse_list(self, response):
+        agency = self.agencies[response.meta["agency_id"]]
+        self.count(agency.id, "list_pages")
+        try:
+            decoded = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        except UndecodableError as e:
+            self.count(agency.id, "errors")
+            yield self.capture(response, "list", error=f"undecodable list page: {e}")
+            return
+        yield self.capture(response, "list")
+        platform = platform_for(agency.platform)
+        for link in platform.links(decoded.text, response.url, response.meta):
+            verdict = classify_title(link.title, agency.name, agency.aliases)
+            if verdict.kind != "report":
+                self.count(agency.id, "other_links" if verdict.kind == "other_agency_report" else "skipped_links")
+                continue
+            self.count(agency.id, "report_links")
+            yield scrapy.Request(
+                link.url, callback=self.parse_report, errback=self.failed,
+                meta={"agency_id": agency.id, "kind": "report", "link_title": link.title,
+                      "link_date": link.date})
+        for page in platform.next_pages(decoded.text, response.url, response.meta):
+            self.count(agency.id, "list_pages_requested")
+            meta = {"agency_id": agency.id, "kind": "list", "page": page.page,
+                    "hanweb_proxy": page.method == "POST"}
+            if page.method == "POST":
+                yield scrapy.FormRequest(page.url, formdata=dict(page.formdata), callback=self.parse_list,
+                                         errback=self.failed, meta=meta)
+            else:
+                yield scrapy.Request(page.url, callback=self.parse_list, errback=self.failed, meta=meta)
+
+    def parse_report(self, response):
+        self.count(response.meta["agency_id"], "reports_fetched")
+        yield self.capture(response, "report")
+
+    def failed(self, failure):
+        """Every failed fetch is recorded with its reason; the crawl goes on."""
+        request = failure.request
+        meta = request.meta
+        agency_id = meta["agency_id"]
+        self.count(agency_id, "errors")
+        status, body, headers, final_url = None, b"", {}, None
+        if failure.check(HttpError):
+            response = failure.value.response
+            status, body, headers, final_url = response.status, response.body, _headers(response), response.url
+            reason = f"HTTP {response.status}"
+        elif failure.check(DNSLookupError):
+            reason = f"DNS lookup failed: {failure.getErrorMessage()}"
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            reason = f"timeout: {failure.getErrorMessage()}"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        self.logger.warning("fetch failed for %s (%s): %s", agency_id, request.url, reason)
+        yield CaptureItem(
+            agency_id=agency_id, kind=meta.get("kind", "report"), url=request.url,
+            method=request.method, request_body=request.body or b"", final_url=final_url,
+            status=status, headers=headers, body=body, fetched_at=_now(), error=reason,
+            link_title=meta.get("link_title"), link_date=meta.get("link_date"),
+            page=meta.get("page"))
+
+
+__all__ = ["ReportsSpider"]
