@@ -25,7 +25,7 @@ test: $(STAMP) browser-deps
 
 ## Everything, slow suites included (CI runs this after `make test`)
 test-all: $(STAMP) browser-deps
-	$(BIN)/pytest -q -m "slow"
+	$(BIN)/pytest -q -m "slow" || [ $$? -eq 5 ]
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract.py

@@ -1,0 +1,63 @@
+"""Datasette plugin: Chinese full-text search over unigram FTS5 tables.
+
+Loaded through the ``[project.entry-points.datasette] nianbao_cjk`` entry point.
+
+Datasette's table search (``?_search=`` and ``?_search_<column>=``, also the
+search box on table pages) runs::
+
+    <fts_pk> in (select rowid from <fts_table> where <fts_table> match escape_fts(:search))
+
+where ``escape_fts`` is a SQL function registered by ``datasette.sql_functions``
+in its ``prepare_connection`` hook. Our ``prepare_connection`` is
+``trylast=True``, so pluggy calls it after the built-in one, and
+``sqlite3.Connection.create_function`` with the same name and arity replaces
+the earlier registration: ``escape_fts`` becomes ``extract.cjk.match_query``.
+With table metadata ``fts_table: reports_fts`` and ``fts_pk: id`` the standard
+search then finds 2-character words (民政, 复议) and exact substrings
+(行政复议) in ``segment()``-indexed text.
+
+Also registered, for canned queries:
+
+* ``cjk_match(q)``   — same as ``match_query(q)``:
+  ``select … from reports_fts where reports_fts match cjk_match(:q)``
+* ``cjk_segment(text)`` — ``extract.cjk.segment(text)``, e.g. to index in SQL.
+
+Caveats:
+
+* the override is instance-wide: every FTS table searched through this
+  Datasette must be indexed with ``segment()`` (a plain unicode61 index of
+  Latin text still works — a Latin term becomes the same quoted token the
+  built-in ``escape_fts`` would produce — but a ``trigram`` index would not);
+* ``?_searchmode=raw`` (or ``searchmode: raw`` in metadata) bypasses
+  ``escape_fts`` entirely and sends the user's text to FTS5 as-is; do not
+  enable raw mode for these tables.
+"""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+
+from extract.cjk import NOTHING, match_query, segment
+
+
+def _match(q):
+    try:
+        return match_query(q)
+    except Exception:  # a SQL function must not raise: that would be a 500 / SQL error
+        return NOTHING
+
+
+def _segment(text):
+    if text is None:
+        return None
+    try:
+        return segment(text if isinstance(text, str) else str(text))
+    except Exception:
+        return ""
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    conn.create_function("escape_fts", 1, _match, deterministic=True)
+    conn.create_function("cjk_match", 1, _match, deterministic=True)
+    conn.create_function("cjk_segment", 1, _segment, deterministic=True)

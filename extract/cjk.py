@@ -1,0 +1,182 @@
+"""Chinese full-text search on SQLite FTS5 by unigram indexing.
+
+FTS5's ``unicode61`` tokenizer makes one token of a whole run of CJK
+characters (``民政厅关于…`` is one token, so ``民政`` finds nothing), and the
+``trigram`` tokenizer cannot match terms shorter than 3 characters. So we
+index *unigrams*: ``segment()`` turns every CJK character into its own token,
+and ``match_query()`` turns a user query into FTS5 phrases of adjacent
+unigrams — a phrase ``"行 政 复 议"`` matches exactly where 行政复议 occurs
+as a substring (punctuation and whitespace between characters are ignored,
+as they are not tokens).
+
+Index:  ``INSERT INTO reports_fts(rowid, title, text) VALUES (id, segment(title), segment(text))``
+with ``CREATE VIRTUAL TABLE reports_fts USING fts5(title, text, tokenize='unicode61 remove_diacritics 2')``.
+
+Query syntax accepted by ``match_query`` (a small, forgiving subset):
+
+* whitespace (also ``,，、;；``) separates terms; terms are ANDed;
+* each term is one phrase: its CJK characters must be adjacent, Latin words
+  and numbers are whole tokens (``2023年`` -> ``"2023 年"``); ``abc*`` is a
+  prefix search on the last Latin token;
+* ``"…"`` a user-quoted phrase stays one phrase (spaces inside are ignored
+  for CJK); an unclosed quote runs to the end of the query;
+* ``A OR B`` (upper-case ``OR``, like FTS5) — OR binds tighter than the
+  implicit AND: ``民政 预算 OR 决算`` = 民政 AND (预算 OR 决算);
+* ``-term`` / ``-"phrase"`` / ``NOT term`` excludes; ``AND`` is accepted and
+  ignored (implicit);
+* everything else (parentheses, ``:``, ``^``, ``*`` alone, stray quotes,
+  FTS5 keywords as words) is treated as punctuation, i.e. dropped.
+
+Policy for queries with nothing to search for (empty, only punctuation, only
+exclusions): ``match_query`` returns ``NOTHING`` (``'""'``, the empty phrase),
+a valid FTS5 expression that matches no row. It never raises for a ``str``
+and its output is always valid FTS5 syntax.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["segment", "match_query", "query_terms", "FTS_TOKENIZE", "NOTHING", "is_cjk"]
+
+#: tokenizer for the FTS5 tables holding ``segment()`` output
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+#: a valid FTS5 expression that matches nothing (the empty phrase)
+NOTHING = '""'
+
+# CJK "characters that are words": Unified Ideographs + Ext A + Ext B–H,
+# compatibility ideographs (those NFKC keeps), radicals, 々 〇 and Hangzhou
+# numerals, kana and hangul syllables (harmless as unigrams).
+_CJK = (
+    "\u2e80-\u2eff\u2f00-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b"
+    "\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    "\U00020000-\U0003134f"
+)
+_CJK_RE = re.compile(f"[{_CJK}]")
+# a token: one CJK char, or a run of other letters/digits (no underscore)
+_TOKEN = re.compile(f"[{_CJK}]|(?:(?![{_CJK}])[^\\W_])+")
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK_RE.match(ch))
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text))
+
+
+def segment(text: str | None) -> str:
+    """The string to index: CJK characters as single tokens, Latin words/numbers whole.
+
+    NFKC first (full-width ``２０２３``/``ＰＤＦ`` -> ``2023``/``PDF``, compatibility
+    ideographs -> unified); punctuation (CJK and ASCII) and whitespace become
+    single spaces. Case is left to the tokenizer.
+    """
+    if not text:
+        return ""
+    return " ".join(_tokens(text))
+
+
+# ---------------------------------------------------------------- queries
+
+_TERM_SEPS = set(",，、;；")
+
+
+def _lex(q: str):
+    """-> list of (kind, value, negated, prefix); kind in term/phrase/or/not."""
+    q = q.replace("\u201c", '"').replace("\u201d", '"').replace("\uff02", '"')  # “ ” ＂
+    out = []
+    i, n = 0, len(q)
+    while i < n:
+        c = q[i]
+        if c.isspace() or c in _TERM_SEPS:
+            i += 1
+            continue
+        neg = False
+        if c in "-－" and i + 1 < n and not q[i + 1].isspace() and q[i + 1] not in _TERM_SEPS:
+            neg = True
+            i += 1
+            c = q[i]
+        if c == '"':
+            close = q.find('"', i + 1)
+            j = n if close < 0 else close
+            phrase = q[i + 1:j]
+            i = j + 1
+            prefix = i < n and q[i] == "*"
+            if prefix:
+                i += 1
+            out.append(("phrase", phrase, neg, prefix))
+            continue
+        j = i
+        while j < n and not q[j].isspace() and q[j] not in _TERM_SEPS and q[j] != '"':
+            j += 1
+        word = q[i:j]
+        i = j
+        if not neg and word == "OR":
+            out.append(("or", word, False, False))
+        elif not neg and word == "NOT":
+            out.append(("not", word, False, False))
+        elif not neg and word == "AND":
+            continue
+        else:
+            out.append(("term", word, neg, word.endswith("*")))
+    return out
+
+
+def _phrase(text: str, prefix: bool) -> str | None:
+    toks = _tokens(text)
+    if not toks:
+        return None
+    expr = '"' + " ".join(t.replace('"', '""') for t in toks) + '"'
+    if prefix and not _CJK_RE.match(toks[-1]):
+        expr += "*"
+    return expr
+
+
+def query_terms(q: str) -> tuple[list[list[str]], list[str]]:
+    """Parse a query -> (AND-list of OR-groups of phrases, excluded phrases)."""
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    pending_or = pending_not = False
+    for kind, value, neg, prefix in _lex(q or ""):
+        if kind == "or":
+            pending_or = bool(groups)
+            continue
+        if kind == "not":
+            pending_not = True
+            continue
+        expr = _phrase(value, prefix)
+        if expr is None:
+            continue
+        if neg or pending_not:
+            excluded.append(expr)
+        elif pending_or and groups:
+            groups[-1].append(expr)
+        else:
+            groups.append([expr])
+        pending_or = pending_not = False
+    return groups, excluded
+
+
+def match_query(q: str | None) -> str:
+    """A user query -> an FTS5 MATCH expression over ``segment()``-indexed columns.
+
+    ``match_query('行政复议')`` -> ``'"行 政 复 议"'``;
+    ``match_query('民政 预算 OR 决算 -复议')`` -> ``'("民 政" AND ("预 算" OR "决 算")) NOT "复 议"'``.
+    Returns ``NOTHING`` when there is nothing to search for; never raises for str input.
+    """
+    if q is None:
+        return NOTHING
+    if not isinstance(q, str):
+        q = str(q)
+    groups, excluded = query_terms(q)
+    if not groups:
+        return NOTHING
+    parts = [g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups]
+    expr = " AND ".join(parts)
+    if excluded:
+        pos = expr if len(parts) == 1 else f"({expr})"
+        neg = excluded[0] if len(excluded) == 1 else "(" + " OR ".join(excluded) + ")"
+        expr = f"{pos} NOT {neg}"
+    return expr

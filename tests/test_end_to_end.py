@@ -1,0 +1,187 @@
+"""The whole path against the replica: real server, real Scrapy, real SQLite, real Datasette.
+
+Expected values come from the replica generator's ground truth (what it planted), never from the
+code under test.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import urllib.parse
+import urllib.request
+
+import lxml.html
+import pytest
+
+from tests.conftest import run_cli
+
+
+def rows(db, sql, params=()):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def squash(text: str) -> str:
+    """Compare text ignoring whitespace (line breaks fall differently in extracted text)."""
+    return re.sub(r"\s+", "", (text or "").replace("\u3000", "").replace("\xa0", ""))
+
+
+def planted(truth, replica):
+    return {replica.url(r.host, r.path): r for r in truth.reports if r.reachable}
+
+
+def test_every_planted_report_is_archived_with_agency_and_year(crawled, truth, replica):
+    want = planted(truth, replica)
+    got = {r["url"]: r for r in rows(crawled["db"], "select * from reports where is_current = 1")}
+    missing = sorted(set(want) - set(got))
+    assert not missing, f"{len(missing)} planted reports not archived: {missing[:5]}"
+    for url, r in want.items():
+        assert got[url]["agency_id"] == r.agency_id, url
+        assert got[url]["year"] == r.year, (url, got[url]["title"])
+        assert got[url]["published"] == r.published, url
+        assert squash(got[url]["title"]) == squash(r.title)
+    per_agency = {}
+    for r in want.values():
+        per_agency.setdefault(r.agency_id, 0)
+        per_agency[r.agency_id] += 1
+    assert set(per_agency) == {a["id"] for a in rows(crawled["db"], "select id from agencies")}
+
+
+def test_no_non_report_is_stored_as_a_report(crawled, truth, replica):
+    want = planted(truth, replica)
+    stored = [r["url"] for r in rows(crawled["db"], "select url from reports")]
+    assert len(stored) == len(set(stored)), "duplicate report rows"
+    extra = sorted(set(stored) - set(want))
+    assert not extra, f"stored as reports but not planted as reachable reports: {extra[:5]}"
+    non = {replica.url(n.host, n.path) for n in truth.non_reports}
+    assert not non & set(stored)
+
+
+def test_text_has_all_headings_and_paragraphs_and_no_chrome(crawled, truth, replica):
+    got = {r["url"]: r for r in rows(crawled["db"], "select url, text from reports")}
+    assert truth.chrome, "the replica declares its chrome strings"
+    for url, r in planted(truth, replica).items():
+        text = got[url]["text"]
+        flat = squash(text)
+        for h in r.headings:
+            assert squash(h) in flat, f"heading {h!r} missing from {url}"
+        for p in r.paragraphs:
+            assert squash(p) in flat, f"paragraph {p[:30]!r}… missing from {url}"
+        for chrome in truth.chrome:
+            assert squash(chrome) not in flat, f"chrome {chrome!r} in stored text of {url}"
+
+
+def test_bad_input_is_recorded_with_its_reason(crawled, truth, replica):
+    caps = rows(crawled["db"], "select * from captures")
+    by_url = {}
+    for c in caps:
+        by_url.setdefault(c["url"], []).append(c)
+    problems = rows(crawled["db"], "select p.*, c.url as curl from problems p join captures c on c.id = p.capture_id")
+    kinds = {b.kind for b in truth.bad}
+    assert {"404", "500", "undecodable"} <= kinds
+    for bad in truth.bad:
+        url = replica.url(bad.host, bad.path)
+        assert url in by_url, f"bad input {bad.kind} at {url} not recorded at all"
+        if bad.kind == "404":
+            assert any(c["status"] == 404 and c["error"] and not c["ok"] for c in by_url[url])
+        elif bad.kind == "500":
+            assert any(c["status"] == 500 and "500" in c["error"] for c in by_url[url])
+        elif bad.kind == "undecodable":
+            assert any(p["curl"] == url and p["code"] == "undecodable" and p["message"] for p in problems)
+            assert url not in {r["url"] for r in rows(crawled["db"], "select url from reports")}
+        elif bad.kind == "transient_500":
+            assert any(c["ok"] for c in by_url[url]), "a transient 500 should succeed on retry"
+    # the crawl went on: every agency still produced its reports (checked above), and the run finished
+    run = rows(crawled["db"], "select * from crawl_runs order by id desc limit 1")[0]
+    assert run["status"] == "finished" and run["finished_at"]
+    assert run["errors"] >= 2
+
+
+def test_captures_keep_bytes_headers_and_hash(crawled):
+    import hashlib
+
+    from crawler.blobs import BlobStore
+
+    blobs = BlobStore(crawled["dir"] / "data" / "blobs")
+    caps = rows(crawled["db"], "select * from captures where sha256 is not null")
+    assert caps
+    for c in caps[:50]:
+        data = blobs.get(c["sha256"])
+        assert hashlib.sha256(data).hexdigest() == c["sha256"] and len(data) == c["size"]
+        assert json.loads(c["headers"])
+        assert c["first_fetched_at"] and c["first_run_id"]
+
+
+def test_rerunning_crawl_and_extract_duplicates_nothing(crawled, replica):
+    db = str(crawled["db"])
+    count = lambda t: rows(db, f"select count(*) n from {t}")[0]["n"]  # noqa: E731
+    before = {t: count(t) for t in ("reports", "captures", "problems", "agencies")}
+    run_cli("crawl", "--registry", "replica", "--port", str(replica.port), "--db", db,
+            "--log-level", "WARNING")
+    run_cli("extract", "--db", db, "--no-progress")
+    after = {t: count(t) for t in ("reports", "captures", "problems", "agencies")}
+    assert after == before
+    assert count("crawl_runs") == 2
+    seen = rows(db, "select count(*) n from captures where fetch_count >= 2")[0]["n"]
+    assert seen > 0
+
+
+# ---------------------------------------------------------------- Datasette
+
+def get_json(base, path, **params):
+    url = base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+    with urllib.request.urlopen(url, timeout=30) as r:
+        assert r.status == 200
+        return json.loads(r.read().decode("utf-8"))
+
+
+def body_text(web, report) -> str:
+    """The planted body's text, read from the replica's own page with lxml (not our extractor)."""
+    status, headers, body = web.handle("GET", report.host, report.path, b"", {})
+    assert status == 200
+    doc = lxml.html.fromstring(body.decode(report.encoding, "replace"))
+    nodes = doc.xpath('//div[contains(@class,"TRS_Editor")] | //div[@id="zoom"]')
+    assert nodes, f"no body container on {report.path}"
+    return squash(report.title + nodes[0].text_content())
+
+
+def test_datasette_faceted_query_by_province_and_year(datasette_url, truth):
+    data = get_json(datasette_url, "/archive/reports.json", _facet="province", _facet_2="year",
+                    province="江苏省", year="2022", _shape="objects", is_current="1")
+    want = {(r.agency_id, r.year) for r in truth.reports
+            if r.reachable and r.year == 2022 and r.agency_id in ("binhu-mzj", "jiangsu-mzt")}
+    got = {(r["agency_id"], r["year"]) for r in data["rows"]}
+    assert got == want
+    facets = data["facet_results"]
+    assert "province" in facets and "year" in facets
+
+
+@pytest.mark.parametrize("term", ["民政", "复议", "行政复议"])
+def test_datasette_chinese_full_text_search(datasette_url, truth, replica, crawled, term):
+    web = replica.web
+    stored = {r["url"]: r["id"] for r in rows(crawled["db"], "select id, url from reports")}
+    want = set()
+    for r in truth.reports:
+        if r.reachable and term in body_text(web, r):
+            want.add(stored[replica.url(r.host, r.path)])
+    data = get_json(datasette_url, "/archive/reports.json", _search=term, _shape="array",
+                    _col="id", _size="max")
+    got = {r["id"] for r in data}
+    assert got == want, f"{term}: extra {got - want}, missing {want - got}"
+
+
+def test_datasette_search_term_absent_from_every_report(datasette_url):
+    data = get_json(datasette_url, "/archive/reports.json", _search="鲲鹏展翅", _shape="array")
+    assert data == []
+
+
+def test_datasette_csv_download(datasette_url):
+    with urllib.request.urlopen(datasette_url + "/archive/reports.csv?_size=max", timeout=30) as r:
+        text = r.read().decode("utf-8")
+    header = text.splitlines()[0].split(",")
+    assert {"agency", "province", "year", "title", "url"} <= set(header)

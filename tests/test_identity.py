@@ -1,0 +1,41 @@
+"""Titles → report or not, which agency, which year."""
+import pytest
+
+from extract.identity import classify_title, issuer_of, report_year
+
+XJ = ("新疆维吾尔自治区民政厅", ("自治区民政厅",))
+WUSU = ("乌苏市民政局", ("市民政局",))
+
+
+@pytest.mark.parametrize("title,agency,kind,year", [
+    ("新疆维吾尔自治区民政厅2021年政府信息公开工作年度报告", XJ, "report", 2021),
+    ("自治区民政厅2021年政府信息公开工作年度报告", XJ, "report", 2021),
+    ("2021年度政府信息公开工作报告", XJ, "report", 2021),
+    ("２０２１年政府信息公开工作年度报告", XJ, "report", 2021),
+    ("常德市民政局2017年度政府信息公开工作报告", ("常德市民政局", ("市民政局",)), "report", 2017),
+    ("市民政局2019年政府信息公开年报", WUSU, "report", 2019),
+    ("乌苏市财政局2021年政府信息公开工作年度报告", WUSU, "other_agency_report", 2021),
+    ("乌苏市2021年政府信息公开工作年度报告", WUSU, "other_agency_report", 2021),
+    ("常德市民政局2017年度政府信息公开工作报告", WUSU, "other_agency_report", 2017),
+    ("关于做好2022年政府信息公开工作年度报告编制发布工作的通知", XJ, "not_report", None),
+    ("图解：江苏省民政厅2022年政府信息公开工作年度报告", ("江苏省民政厅", ()), "not_report", None),
+    ("江苏省民政厅2022年政府信息公开工作年度报告解读", ("江苏省民政厅", ()), "not_report", None),
+    ("民政厅召开年度工作会议", XJ, "not_report", None),
+    ("政府信息公开工作年度报告", XJ, "not_report", None),
+])
+def test_classify_title(title, agency, kind, year):
+    v = classify_title(title, *agency)
+    assert v.kind == kind, v
+    if year:
+        assert v.year == year
+
+
+def test_issuer_strips_prefixes():
+    assert issuer_of("关于无锡市滨湖区民政局2020年政府信息公开工作年度报告") == "无锡市滨湖区民政局"
+
+
+def test_report_year_falls_back_to_publication_date():
+    assert report_year("政府信息公开工作年度报告", "2023-01-19") == 2022
+    assert report_year("政府信息公开工作年度报告", "2023-09-01") == 2023
+    assert report_year("2020年度报告", "2023-01-19") == 2020
+    assert report_year("年度报告", None) is None
