@@ -14,7 +14,8 @@ with ``CREATE VIRTUAL TABLE reports_fts USING fts5(title, text, tokenize='unicod
 
 Query syntax accepted by ``match_query`` (a small, forgiving subset):
 
-* whitespace (also ``,，、;；``) separates terms; terms are ANDed;
+* whitespace (also ``,，、;；`` and parentheses) separates terms; terms are
+  ANDed; parentheses do not group (``(民政 OR 预算)`` = ``民政 OR 预算``);
 * each term is one phrase: its CJK characters must be adjacent, Latin words
   and numbers are whole tokens (``2023年`` -> ``"2023 年"``); ``abc*`` is a
   prefix search on the last Latin token;
@@ -24,7 +25,7 @@ Query syntax accepted by ``match_query`` (a small, forgiving subset):
   implicit AND: ``民政 预算 OR 决算`` = 民政 AND (预算 OR 决算);
 * ``-term`` / ``-"phrase"`` / ``NOT term`` excludes; ``AND`` is accepted and
   ignored (implicit);
-* everything else (parentheses, ``:``, ``^``, ``*`` alone, stray quotes,
+* everything else (``:``, ``^``, ``*`` alone, stray quotes,
   FTS5 keywords as words) is treated as punctuation, i.e. dropped.
 
 Policy for queries with nothing to search for (empty, only punctuation, only
@@ -80,7 +81,7 @@ def segment(text: str | None) -> str:
 
 # ---------------------------------------------------------------- queries
 
-_TERM_SEPS = set(",，、;；")
+_TERM_SEPS = set(",，、;；()（）")
 
 
 def _lex(q: str):

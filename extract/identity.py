@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
-REPORT_RE = re.compile(
-    r"(政府)?(信息|政务)公开(工作)?(年度)?(工作)?报告|工作年度报告|年度报告|年报"
-)
+# An annual report names the disclosure work it reports on; agencies publish other 年度报告 too
+# (法治政府建设年度报告, 政府网站工作年度报表) that are not ours.
+REPORT_RE = re.compile(r"(信息|政务)公开.{0,8}(年度报告|工作报告|年报|报告)")
 # Titles that mention a report but are something else: notices about compiling reports,
 # interpretations and charts of a report, press events, solicitations.
 NOT_REPORT_RE = re.compile(

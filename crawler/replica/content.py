@@ -220,12 +220,13 @@ class Builder:
     def report(self, year: int, when: datetime, title: str | None = None, tables: Tables | None = None,
                style: str = "clean", shape: ReportShape | None = None, quirks: list[str] | None = None,
                behaviour: str | None = None, url_date: datetime | None = None, images: bool = False,
-               summary: dict | None = None, template: str | None = None) -> Entry:
+               summary: dict | None = None, template: str | None = None,
+               signed_on: datetime | None = None) -> Entry:
         a = self.agency
         title = title or f"{a.name}{year}年政府信息公开工作年度报告"
         path, docid = self._path(url_date or when, "own")
         ctx = self.ctx(year)
-        signed = (when - timedelta(days=self.rng.randint(0, 4))).date()
+        signed = (signed_on or when - timedelta(days=self.rng.randint(0, 4))).date()
         shape = shape or ReportShape()
         e = Entry("report", title, when, path, year=year, style=style, behaviour=behaviour,
                   quirks=list(quirks or []), source=self.spec.info.source, docid=docid)
@@ -373,6 +374,8 @@ def _changde(a: Agency) -> SiteSpec:
     tables = b.year_tables([y for y in years if y >= 2019], "city")
     tables[2019].cells["active"]["fees"]["change"] = num(None, "—")
     tables[2019].quirks.append("active.fees.change printed as —")
+    tables[2020].cells["active"]["procurement"]["amount"] = num(25.1, "251000元")
+    tables[2020].quirks.append("active.procurement.amount printed in 元: 251000元 (= 25.1 万元)")
     pre_title = "常德市民政局{y}年度政府信息公开工作报告"
     pubs = {2015: b.at(2016, 3, 22), 2016: b.at(2017, 3, 20), 2017: b.at(2018, 3, 16, 16, 51), 2018: b.at(2019, 3, 14),
             2019: b.at(2020, 1, 20), 2020: b.at(2021, 1, 27), 2021: b.at(2022, 1, 25), 2022: b.at(2023, 1, 17),
@@ -383,7 +386,7 @@ def _changde(a: Agency) -> SiteSpec:
         if y <= 2018:
             restamp = b.at(2019, 12, 16, 15, 3) if y == 2016 else None
             e = b.report(y, restamp or pubs[y], title=pre_title.format(y=y), style="legacy",
-                         summary=seed17 if y == 2017 else None)
+                         summary=seed17 if y == 2017 else None, signed_on=pubs[y] if restamp else None)
             if restamp:
                 e.quirks.append("migrated: a 2016 report re-stamped 2019-12-16 (URL and page date)")
         else:

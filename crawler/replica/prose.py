@@ -158,11 +158,12 @@ def report_blocks(ctx: Ctx, rng: random.Random, summary: dict, shape: ReportShap
             intro += ctx.f(CONTACT, contact=ctx.contact, phone=ctx.phone)
         out.append(Para(intro))
     out.append(Heading("一、总体情况"))
-    req = ctx.f(rng.choice(REQ_SOME if summary["new"] or summary["carried"] else REQ_NONE), **nums)
+    any_requests = bool(summary["new"] or summary["carried"])
+    req = ctx.f(rng.choice(REQ_SOME if any_requests else REQ_NONE), **nums)
     appeals = ctx.f(APPEALS_SOME if summary["reviews"] or summary["lawsuits"] else APPEALS_NONE, **nums)
     topics = [
         [pick(ACTIVE), pick(ACTIVE_EXTRA)],
-        [req + pick(REQ_EXTRA), appeals],
+        [req + (pick(REQ_EXTRA) if any_requests else ""), appeals],
         [pick(MANAGE)],
         [pick(PLATFORM)],
         [pick(OVERSIGHT)],

@@ -20,8 +20,7 @@ from .tables_html import render_table
 
 def _clean(b: Block, rng: random.Random, tables: Tables | None) -> str:
     if isinstance(b, Heading):
-        indent = "2em" if b.level == 1 else "2em"
-        return f'<p style="text-indent:{indent};"><strong>{escape(b.text)}</strong></p>'
+        return f'<p style="text-indent:2em;"><strong>{escape(b.text)}</strong></p>'
     if isinstance(b, Para):
         if b.align != "justify":
             return f'<p style="text-align:{b.align};">{escape(b.text)}</p>'

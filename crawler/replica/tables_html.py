@@ -183,6 +183,7 @@ def _word_text(c: GCell, rng: random.Random) -> str:
 
 def word(grid: list[list[GCell]], rng: random.Random) -> str:
     width = round(rng.uniform(420, 470), 4)
+    ncols = sum(c.colspan for c in grid[-1])
     out = [f'<table class="MsoNormalTable" border="1" cellspacing="0" cellpadding="0" align="center" '
            f'style="{_WORD_TABLE_STYLE.format(w=f"{width:.4f}")}"><tbody>']
     for i, row in enumerate(grid):
@@ -190,7 +191,7 @@ def word(grid: list[list[GCell]], rng: random.Random) -> str:
         first = ' class="firstRow"' if i == 0 else ""
         out.append(f'<tr style="height:{h:.4f}pt;"{first}>')
         for c in row:
-            w = round(width / 10 * c.colspan, 4)
+            w = round(width / ncols * c.colspan, 4)
             style = _WORD_TD_STYLE.format(w=f"{w:.4f}", top="1.0000pt solid windowtext" if i == 0 else "none")
             fs = "10.5000" if c.kind != "head" else "10.0000"
             inner = _word_text(c, rng)

@@ -54,7 +54,7 @@ class BadInput:
     agency_id: str
     host: str
     path: str
-    kind: str  # 'not_found' | 'list_500' | 'undecodable' | 'transient_500'
+    kind: str  # '404' (dead list link) | '500' (list page always 500) | 'undecodable' | 'transient_500'
     note: str
 
     def url(self, port: int) -> str:

@@ -1,0 +1,308 @@
+"""The replica web: every page of every replica site as bytes, plus the behaviour of its server.
+
+``build_web(agencies)`` renders the sites described by ``content.site_spec`` into an in-memory map
+host → path → resource, and records the ground truth from the same specs. ``Web.handle`` answers
+one HTTP request against that map (virtual hosts by the ``Host`` header, conditional requests, the
+Hanweb ``dataproxy.jsp`` POST, planted faults). It is pure Python with no sockets, so it can be
+tested and reused without a server; ``server.py`` puts it behind a real HTTP listener.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from crawler.registry import Agency
+
+from . import hanweb, trs
+from .blocks import truth_text
+from .chrome import chrome_strings
+from .content import KINDS_NON_REPORT, Entry, SiteSpec, site_spec
+from .render import render_body
+from .truth import BadInput, NonReport, PlantedReport, Truth
+
+CST = timezone(timedelta(hours=8))
+SITE_EPOCH = datetime(2024, 6, 1, 9, 0, tzinfo=CST)  # Last-Modified of pages without a date of their own
+ROBOTS = b"User-agent: *\nDisallow: /admin/\n"
+
+
+@dataclass
+class Resource:
+    body: bytes
+    ctype: str
+    status: int = 200
+    last_modified: datetime = SITE_EPOCH
+    behaviour: str | None = None  # None | 'always_500' | 'transient_500'
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
+
+
+@dataclass
+class ProxyColumn:
+    """A Hanweb column as its dataproxy.jsp sees it."""
+
+    colid: int
+    unitid: str
+    items: list[Entry]
+    per_page: int
+    truncate: int | None
+
+
+@dataclass
+class Site:
+    host: str
+    spec: SiteSpec
+    resources: dict[str, Resource] = field(default_factory=dict)
+    proxies: dict[int, ProxyColumn] = field(default_factory=dict)
+
+
+def _when(d: datetime) -> datetime:
+    return d.replace(tzinfo=CST) if d.tzinfo is None else d
+
+
+def _html_type(spec: SiteSpec, kind: str) -> str:
+    if spec.info.encoding == "utf-8":
+        return "text/html; charset=utf-8"
+    # an older GBK site: list pages declare gb2312 in the header, articles rely on the <meta> alone
+    return f"text/html; charset={spec.info.charset_label}" if kind == "list" else "text/html"
+
+
+def _encode(spec: SiteSpec, html: str) -> bytes:
+    return html.encode(spec.info.encoding)
+
+
+def _undecodable(seed: str, title_ascii: str) -> bytes:
+    rng = random.Random(seed)
+    junk = bytes(rng.choice([rng.randint(0x80, 0xBF), rng.randint(0xF8, 0xFF)]) for _ in range(6000))
+    return (b'<!DOCTYPE html>\n<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />\n'
+            b"<title>" + junk[:80] + b"</title>\n</head>\n<body>\n<div class=\"TRS_Editor\">" + junk[80:]
+            + b"</div>\n<!-- " + title_ascii.encode("ascii") + b" -->\n</body>\n</html>\n")
+
+
+class Web:
+    """All replica sites; ``handle`` answers one request. Thread-safe."""
+
+    def __init__(self, agencies: list[Agency], sites: dict[str, Site], truth: Truth):
+        self.agencies = agencies
+        self.sites = sites
+        self.truth = truth
+        self._lock = threading.Lock()
+        self._hits: dict[tuple[str, str], int] = {}
+
+    # -- inspection -------------------------------------------------------------------------
+    def start_urls(self, port: int) -> dict[str, str]:
+        out = {}
+        for site in self.sites.values():
+            out[site.spec.agency.id] = f"http://{site.host}:{port}{site.spec.start_path}"
+        return out
+
+    def resources(self):
+        """(host, path, resource) for every stored resource, sorted."""
+        for host in sorted(self.sites):
+            for path in sorted(self.sites[host].resources):
+                yield host, path, self.sites[host].resources[path]
+
+    def hosts(self) -> list[str]:
+        return sorted(self.sites)
+
+    def reset(self) -> None:
+        """Forget served hits (the transient fault fires again)."""
+        with self._lock:
+            self._hits.clear()
+
+    # -- serving ----------------------------------------------------------------------------
+    def handle(self, method: str, host: str, path_and_query: str, body: bytes = b"",
+               headers: dict | None = None) -> tuple[int, list[tuple[str, str]], bytes]:
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        method = method.upper()
+        hostname = (host or "").rsplit(":", 1)[0].strip().lower() if not (host or "").startswith("[") else host
+        site = self.sites.get(hostname)
+        if site is None:
+            return self._error(404, method, "Unknown host")
+        if method not in ("GET", "HEAD", "POST"):
+            st, hd, b = self._error(405, method, "Method Not Allowed")
+            return st, hd + [("Allow", "GET, HEAD, POST")], b
+        parts = urlsplit(path_and_query)
+        path = unquote(parts.path or "/")
+        if path == hanweb.PROXY and site.proxies:
+            return self._dataproxy(site, method, parts.query, body)
+        if path == "/robots.txt":
+            res = Resource(ROBOTS, "text/plain; charset=utf-8")
+            return self._serve(res, method, headers, site, path)
+        if path.endswith("/"):
+            path += "index.html"
+        res = site.resources.get(path)
+        if res is None:
+            return self._error(404, method, "Not Found")
+        if method == "POST":
+            st, hd, b = self._error(405, method, "Method Not Allowed")
+            return st, hd + [("Allow", "GET, HEAD")], b
+        with self._lock:
+            n = self._hits.get((hostname, path), 0)
+            self._hits[(hostname, path)] = n + 1
+        if res.behaviour == "always_500" or (res.behaviour == "transient_500" and n == 0):
+            return self._error(500, method, "Internal Server Error")
+        return self._serve(res, method, headers, site, path)
+
+    def _serve(self, res: Resource, method: str, headers: dict, site: Site, path: str):
+        lm = format_datetime(res.last_modified.astimezone(timezone.utc), usegmt=True)
+        out = [("Content-Type", res.ctype), ("ETag", res.etag), ("Last-Modified", lm),
+               ("Server", "nginx"), ("Cache-Control", "max-age=600")]
+        inm = headers.get("if-none-match")
+        if inm is not None:
+            tags = [t.strip() for t in inm.split(",")]
+            if "*" in tags or res.etag in tags or ("W/" + res.etag) in tags:
+                return 304, out + [("Content-Length", "0")], b""
+        elif headers.get("if-modified-since"):
+            try:
+                ims = parsedate_to_datetime(headers["if-modified-since"])
+                if ims.tzinfo is None:
+                    ims = ims.replace(tzinfo=timezone.utc)
+                if res.last_modified.replace(microsecond=0) <= ims:
+                    return 304, out + [("Content-Length", "0")], b""
+            except (TypeError, ValueError, IndexError):
+                pass
+        out.append(("Content-Length", str(len(res.body))))
+        return res.status, out, (b"" if method == "HEAD" else res.body)
+
+    def _error(self, status: int, method: str, text: str):
+        body = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status} {text}</title></head>"
+                f"<body><h1>{status} {text}</h1><hr><center>nginx</center></body></html>").encode("utf-8")
+        hd = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))), ("Server", "nginx")]
+        return status, hd, (b"" if method == "HEAD" else body)
+
+    def _dataproxy(self, site: Site, method: str, query: str, body: bytes):
+        def bad(msg: str):
+            b = msg.encode("utf-8")
+            return 400, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(b)))], (
+                b"" if method == "HEAD" else b)
+
+        if method != "POST":
+            return bad("error: request method not supported")
+        q = parse_qs(query, keep_blank_values=True)
+        try:
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            return bad("error: bad form encoding")
+        args = {**{k: v[-1] for k, v in form.items()}, **{k: v[-1] for k, v in q.items()}}
+        try:
+            colid = int(args.get("columnid", ""))
+            start, end = int(args["startrecord"]), int(args["endrecord"])
+            per_page = int(args.get("perpage", 0)) or None
+        except (KeyError, ValueError):
+            return bad("error: missing or invalid parameters")
+        col = site.proxies.get(colid)
+        if col is None or args.get("unitid") != col.unitid:
+            return bad("error: column not found")
+        if start < 1 or end < start:
+            return bad("error: invalid record range")
+        xml = hanweb.dataproxy_xml(col.items, start, end, per_page or col.per_page, col.truncate).encode("utf-8")
+        res = Resource(xml, "text/xml; charset=UTF-8")
+        lm = format_datetime(res.last_modified.astimezone(timezone.utc), usegmt=True)
+        return 200, [("Content-Type", res.ctype), ("ETag", res.etag), ("Last-Modified", lm),
+                     ("Content-Length", str(len(xml)))], (b"" if method == "HEAD" else xml)
+
+
+# ---------------------------------------------------------------------------------------------
+# building
+
+
+def _render_entry(spec: SiteSpec, e: Entry) -> bytes:
+    rng = random.Random(f"markup:{spec.agency.id}:{e.path}")
+    body = render_body(e.blocks or [], e.style, rng, e.tables)
+    page = (trs.article_page if spec.platform == "trs" else hanweb.article_page)(spec, e, body)
+    return _encode(spec, page)
+
+
+def _build_site(spec: SiteSpec, truth: Truth) -> Site:
+    site = Site(spec.host, spec)
+    res = site.resources
+    aid = spec.agency.id
+    # articles, images, planted faults
+    for e in spec.entries:
+        if e.kind == "not_found":
+            truth.bad.append(BadInput(aid, spec.host, e.path, "404", f"{e.title}: {e.note or 'list link answers 404'}"))
+            continue
+        if e.kind == "undecodable":
+            res[e.path] = Resource(_undecodable(f"junk:{e.path}", e.path), "text/html; charset=utf-8",
+                                   last_modified=_when(e.date))
+            truth.bad.append(BadInput(aid, spec.host, e.path, "undecodable", f"{e.title}: {e.note}"))
+            continue
+        res[e.path] = Resource(_render_entry(spec, e), _html_type(spec, "article"), last_modified=_when(e.date),
+                               behaviour=e.behaviour)
+        for p, data in e.images:
+            res[p] = Resource(data, "image/png", last_modified=_when(e.date))
+        if e.behaviour == "transient_500":
+            truth.bad.append(BadInput(aid, spec.host, e.path, "transient_500",
+                                      "answers 500 to the first request, 200 afterwards"))
+    # lists
+    listed_ok: set[str] = set()  # paths linked from at least one working list page
+    for key, col in spec.columns.items():
+        items = spec.entries_in(key)
+        if spec.platform == "trs":
+            per = spec.info.per_page
+            count = trs.page_count(len(items), per)
+            for k in range(count):
+                chunk = items[k * per:(k + 1) * per]
+                path = col.path + trs.list_page_name(k, col.page_ext)
+                html = trs.list_page(spec, col, chunk, k, count)
+                lm = _when(max((e.date for e in chunk), default=SITE_EPOCH.replace(tzinfo=None)))
+                broken = key == "own" and k in spec.broken_pages
+                res[path] = Resource(_encode(spec, html), _html_type(spec, "list"), last_modified=lm,
+                                     behaviour="always_500" if broken else None)
+                if broken:
+                    truth.bad.append(BadInput(aid, spec.host, path, "500",
+                                              f"list page {k + 1} of {count} answers 500 every time; "
+                                              f"it alone links {len(chunk)} items"))
+                else:
+                    listed_ok.update(e.path for e in chunk)
+        else:
+            html = hanweb.column_page(spec, col, items)
+            lm = _when(max((e.date for e in items), default=SITE_EPOCH.replace(tzinfo=None)))
+            res[col.path] = Resource(_encode(spec, html), _html_type(spec, "list"), last_modified=lm)
+            site.proxies[col.colid] = ProxyColumn(col.colid, col.unitid, items, spec.info.per_page, spec.info.truncate)
+            listed_ok.update(e.path for e in items)
+    # home and breadcrumb parents
+    mod = trs if spec.platform == "trs" else hanweb
+    home = Resource(_encode(spec, mod.home_page(spec)), _html_type(spec, "list"))
+    res["/index.html"] = home
+    for name, path in spec.crumbs:
+        page = path + "index.html" if path.endswith("/") else path
+        if page not in res:
+            res[page] = Resource(_encode(spec, mod.stub_page(spec, path, name)), _html_type(spec, "list"))
+    # truth
+    for e in spec.entries:
+        if e.kind == "report":
+            headings, paragraphs = truth_text(e.blocks or [])
+            truth.reports.append(PlantedReport(
+                agency_id=aid, year=e.year, title=e.title, host=spec.host, path=e.path,
+                published=f"{e.date:%Y-%m-%d}", template=e.template, headings=headings, paragraphs=paragraphs,
+                tables=e.tables.values() if e.tables is not None else None, tables_as_images=e.tables_as_images,
+                encoding=spec.info.encoding, reachable=e.path in listed_ok, quirks=list(e.quirks)))
+        elif e.kind in KINDS_NON_REPORT:
+            truth.non_reports.append(NonReport(aid, spec.host, e.path, e.title, e.kind))
+    for s in chrome_strings(spec):
+        if s not in truth.chrome:
+            truth.chrome.append(s)
+    return site
+
+
+def build_web(agencies: list[Agency]) -> Web:
+    """Render the replica sites of ``agencies`` (registry entries; ports in their URLs are ignored)."""
+    truth = Truth()
+    sites: dict[str, Site] = {}
+    for a in agencies:
+        spec = site_spec(a)
+        if spec is None:
+            continue
+        if spec.host in sites:
+            raise ValueError(f"two replica agencies on one host {spec.host}: "
+                             f"{sites[spec.host].spec.agency.id} and {a.id}")
+        sites[spec.host] = _build_site(spec, truth)
+    return Web(list(agencies), sites, truth)
