@@ -74,8 +74,15 @@ def run_crawl(*, registry: str, db: str, blobs: str | None, agencies: tuple[str,
 @click.version_option(package_name="nianbao")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def cli(verbose):
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Our own loggers only: Scrapy configures its logging from LOG_LEVEL during a crawl.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("crawler", "extract"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+        if not logger.handlers:
+            logger.addHandler(handler)
+        logger.propagate = False
 
 
 db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
@@ -160,7 +167,33 @@ def datasette_args(db: str, host: str, port: int) -> list[str]:
     tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(tmp),
             "--host", host, "--port", str(port), "--setting", "default_page_size", "50",
-            "--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "500"]
+            "--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "500",
+            "--setting", "truncate_cells_html", "160"]
+
+
+def run_child(args: list[str]) -> int:
+    """Run a server child until it exits or we are told to stop (Ctrl-C or SIGTERM); never
+    leave it orphaned holding its port."""
+    import signal
+
+    child = subprocess.Popen(args)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 @cli.command()
@@ -172,7 +205,7 @@ def serve(db, host, port):
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist: run `nianbao demo` or crawl + extract first")
     click.echo(f"Datasette on http://{host}:{port}/{Path(db).stem}")
-    sys.exit(subprocess.call(datasette_args(db, host, port)))
+    sys.exit(run_child(datasette_args(db, host, port)))
 
 
 @cli.command()
@@ -203,10 +236,7 @@ def demo(do_serve, port, replica_port, db, blobs):
             click.echo(f"built {db}")
             return
         click.echo(f"4/4 Datasette on http://127.0.0.1:{port}/{Path(db).stem}  (Ctrl-C to stop)")
-        try:
-            subprocess.call(datasette_args(db, "127.0.0.1", port))
-        except KeyboardInterrupt:
-            pass
+        run_child(datasette_args(db, "127.0.0.1", port))
 
 
 @cli.command()
