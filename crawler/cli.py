@@ -29,6 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 METADATA = ROOT / "metadata.yml"
 DEFAULT_DB = "archive.db"
+REPLICA_PORT = 8765
 
 
 def _free_port(preferred: int | None = None) -> int:
@@ -119,7 +120,11 @@ def crawl(registry, agencies, port, serve_replica, db, blobs, log_level):
         serve_replica = registry == "replica" and port is None
     if serve_replica:
         from crawler.replica import ReplicaServer, replica_web
-        server = ReplicaServer(replica_web(), port=0).__enter__()
+        # A stable port keeps URLs (and so capture and report identities) stable across runs.
+        server = ReplicaServer(replica_web(), port=_free_port(REPLICA_PORT)).__enter__()
+        if server.port != REPLICA_PORT:
+            click.echo(f"warning: port {REPLICA_PORT} is taken; replica URLs in this run differ "
+                       f"from earlier runs", err=True)
         port = server.port
         click.echo(f"replica web on 127.0.0.1:{port}")
     try:
@@ -211,7 +216,7 @@ def serve(db, host, port):
 @cli.command()
 @click.option("--serve/--no-serve", "do_serve", default=True, help="Serve Datasette when built.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Datasette port.")
-@click.option("--replica-port", default=8765, show_default=True, type=int,
+@click.option("--replica-port", default=REPLICA_PORT, show_default=True, type=int,
               help="Port for the replica web (another free one if taken).")
 @db_option
 @blobs_option
@@ -240,7 +245,7 @@ def demo(do_serve, port, replica_port, db, blobs):
 
 
 @cli.command()
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--port", default=REPLICA_PORT, show_default=True, type=int)
 def replica(port):
     """Serve the bundled replica web (each agency a *.localhost virtual host)."""
     from crawler.registry import load_registry
