@@ -75,7 +75,8 @@ class Archive:
                     "ok": int, "error": str, "content_type": str, "headers": str, "size": int,
                     "sha256": str, "link_title": str, "link_date": str, "referer": str,
                     "page": int, "first_fetched_at": str, "last_fetched_at": str,
-                    "fetch_count": int, "first_run_id": int, "last_run_id": int, "outcome": str,
+                    "fetch_count": int, "not_modified_count": int, "first_run_id": int,
+                    "last_run_id": int, "outcome": str,
                 }, pk="id", foreign_keys=[("agency_id", "agencies", "id"),
                                           ("first_run_id", "crawl_runs", "id"),
                                           ("last_run_id", "crawl_runs", "id")])
@@ -185,9 +186,10 @@ class Archive:
             if row:
                 self.conn.execute(
                     "update captures set last_fetched_at = ?, last_run_id = ?, "
-                    "fetch_count = fetch_count + 1, link_title = coalesce(link_title, ?), "
-                    "link_date = coalesce(link_date, ?) where id = ?",
-                    [now, run_id, item.link_title, item.link_date, row[0]])
+                    "fetch_count = fetch_count + 1, not_modified_count = not_modified_count + ?, "
+                    "link_title = coalesce(link_title, ?), link_date = coalesce(link_date, ?) "
+                    "where id = ?",
+                    [now, run_id, int(item.not_modified), item.link_title, item.link_date, row[0]])
                 return row[0], False
             t = self.db["captures"].insert({
                 "agency_id": item.agency_id, "kind": item.kind, "url": item.url,
@@ -199,6 +201,7 @@ class Archive:
                 "size": len(item.body), "sha256": sha, "link_title": item.link_title,
                 "link_date": item.link_date, "referer": item.referer, "page": item.page,
                 "first_fetched_at": now, "last_fetched_at": now, "fetch_count": 1,
+                "not_modified_count": int(item.not_modified),
                 "first_run_id": run_id, "last_run_id": run_id, "outcome": outcome,
             })
             return t.last_pk, True

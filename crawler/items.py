@@ -28,6 +28,7 @@ class CaptureItem:
     link_date: str | None = None
     referer: str | None = None
     page: int | None = None
+    not_modified: bool = False  # answered 304; body is the stored copy
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -37,6 +37,9 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+# Revalidate against the archive's own last answer (ETag / Last-Modified): cheap nightly runs.
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ConditionalRequestMiddleware": 950}
+NIANBAO_CONDITIONAL = True
 
 # Where the archive lives (the CLI and `scrapy crawl -s` may override).
 NIANBAO_DB = "archive.db"

@@ -14,9 +14,10 @@
    ``_tolerable``), because no other codec can explain such a body;
 4. the declared charsets, HTTP header first then ``<meta>``, each strictly.
    When header and meta disagree the first that decodes strictly wins
-   (header preferred). Single-byte "decodes anything" labels (iso-8859-1,
-   windows-1252 …, typical server defaults) are weak: they are tried only
-   after GB18030 when GB18030 decodes strictly *and* plausibly;
+   (header preferred). Single-byte labels (iso-8859-1, windows-1252 — typical
+   server defaults — and other 8-bit codecs) decode almost anything, so they
+   are weak: they are tried only after GB18030 failed to decode strictly and
+   plausibly;
 5. undeclared: GB18030 strictly (plausibility-checked: most ideographs must
    be in GB2312, otherwise Big5 & co. would pass), then charset_normalizer;
 6. as a last resort a declared codec or GB18030 with a tiny tolerance.
@@ -70,6 +71,12 @@ _MAGIC = (
     (b"Rar!", "RAR"),
     (b"7z\xbc\xaf", "7z"),
 )
+
+# Python codec names of multi-byte encodings (those that reject wrong input)
+_MULTIBYTE = frozenset({
+    "gb18030", "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "shift_jisx0213", "shift_jis_2004", "euc_jp",
+    "euc_jisx0213", "euc_jis_2004", "euc_kr", "cp949", "johab", "iso2022_jp", "iso2022_jp_2", "iso2022_kr", "hz",
+})
 
 _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 _META_CHARSET = re.compile(
@@ -173,7 +180,7 @@ def _gb_plausible(text: str) -> bool:
     Big5 or UTF-8 bytes read as GB18030 land largely in the GBK extension
     areas / user-defined areas instead.
     """
-    cjk = sum(1 for ch in text if ch >= "\u0080")
+    cjk = len(text) - len(text.encode("ascii", "ignore"))  # non-ASCII characters
     if cjk == 0:
         return True
     # encode with '?' replacement: each unencodable char becomes one '?'
@@ -200,6 +207,8 @@ def _kb(n: int) -> str:
 
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode an HTML capture; raise UndecodableError rather than return mojibake."""
+    if isinstance(body, (bytearray, memoryview)):
+        body = bytes(body)
     if isinstance(body, str):  # already text: nothing to do
         return Decoded(body, "utf-8", _charset_from_content_type(content_type), None, False, "input was str")
     http_raw = _charset_from_content_type(content_type)
@@ -284,10 +293,11 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
                     f"{u_bad} invalid UTF-8 sequence(s) in {_kb(len(body))} replaced with U+FFFD")
 
     tried = [f"utf-8: {u_bad} invalid sequences in {_kb(len(body))}"]
-    strong = [d for d in declared if d[0] not in ("utf-8", "cp1252")]
-    weak = [d for d in declared if d[0] == "cp1252"]
+    # multi-byte codecs fail on wrong input; single-byte ones decode almost anything, so they are weak
+    strong = [d for d in declared if d[0] in _MULTIBYTE]
+    weak = [d for d in declared if d[0] != "utf-8" and d[0] not in _MULTIBYTE]
 
-    # 5. declared (multi-byte / non-Latin) codecs, header first
+    # 5. declared multi-byte codecs, header first
     for codec, origin, raw in strong:
         text = _strict(body, codec)
         if text is not None:
@@ -307,7 +317,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
             return done(text, "gb18030", True, extra)
         tried.append("gb18030: " + ("fails" if text is None else "implausible (mostly non-GB2312 characters)"))
 
-    # 7. weak Latin declarations
+    # 7. weak (single-byte) declarations
     for codec, origin, raw in weak:
         text = _strict(body, codec)
         if text is not None:

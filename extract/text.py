@@ -11,13 +11,15 @@
   ``.article_content``. When one is found, the main text is that container
   rendered block by block (``render_blocks``): every paragraph, every short
   heading line, every table row; nothing around it. This is exact where
-  whole-page heuristics guess, and it is much faster.
-* **no container**: trafilatura runs on the already parsed tree (favor_recall,
-  tables on) to *locate* the body; the DOM element holding ~all of the text
-  trafilatura kept is then rendered with ``render_blocks`` too, so short
-  headings or table rows that trafilatura's heuristics dropped come back. If
-  trafilatura's text is scattered over the page (no such element), its own
-  output is used.
+  whole-page heuristics guess, and ~10x faster than trafilatura. Layout
+  tables (cells holding blocks) are rendered as blocks, data tables as rows.
+* **no container**: trafilatura runs on the already parsed tree (``fast``,
+  ``favor_recall``, tables on) to *locate* the body: the element best matching
+  the text trafilatura kept (see ``_locate_body``), cross-checked against where
+  the report's 一、/（一） headings are, is rendered with ``render_blocks``
+  too, so short headings or table rows that trafilatura's heuristics dropped
+  come back and chrome it kept (related links) goes. If no such element
+  exists, trafilatura's own output is used.
 * a final line filter (``CHROME_PATTERNS``, whole-line patterns only) drops
   breadcrumb, font-size, print/close, share, visit-count, 来源/发布时间 and
   footer lines that slipped through; a body line that merely *mentions*
@@ -69,8 +71,6 @@ _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 _CJK_CLASS = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK_CLASS}])[ \t\r\f]*\n[ \t\r\f\n]*(?=[{_CJK_CLASS}])")
 _BLANKS = re.compile(r"\n{2,}")
-_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
-_FULLWIDTH[0x3000] = 0x20
 
 
 def normalize_line(s: str) -> str:
@@ -89,48 +89,54 @@ def _finish(lines: list[str]) -> str:
 # ---------------------------------------------------------------- chrome filter
 
 _LB, _RB = r"[【\[〔(（]?", r"[】\]〕)）]?"
-_DATE_RX = (r"\d{4}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2}\s*日?"
-            r"(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2}\s*秒?)?)?")
-_VAL = r"[^\s|｜，,。；;：:【】]{0,40}"
+_DATE_RX = (r"\d{4}\s*(?:[-/.]|年)\s*\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2}(?:\s*日)?"
+            r"(?:\s*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2}(?:\s*秒)?)?)?")
+# a label's value: up to 40 chars, no spaces/sentence punctuation, stops before the next label
+_LABELS = r"(?:发布时间|发布日期|更新时间|时间|日期|来源|信息来源|浏览|访问|点击|阅读|作者|编辑|分享|打印|字体|字号|关闭|收藏)"
+_VAL = rf"(?:(?!{_LABELS})[^\s|｜，,。；;：:【】]){{0,40}}+"
 _CHROME_ITEMS = [
     # font size widgets: 【字体：大 中 小】, 字号：【大】【中】【小】, 字体：[ 大 中 小 ]
-    rf"{_LB}\s*(?:字体|字号|文字)\s*[:：]?\s*(?:{_LB}\s*[大中小]\s*{_RB}\s*){{2,3}}{_RB}",
-    rf"{_LB}\s*(?:字体|字号)\s*[:：]?\s*{_RB}",
-    rf"{_LB}\s*(?:打印本页|打印此页|打印正文|打印|关闭窗口|关闭本页|关闭|收藏本页|加入收藏|收藏|返回顶部|返回|我要纠错|纠错|"
-    rf"保存本页|全真版|文字版|文件下载|下载文档|扫一扫在手机打开当前页|扫一扫|听全文)\s*{_RB}",
-    # share widget
-    rf"{_LB}\s*分享(?:到|至)?\s*[:：]?\s*{_RB}(?:\s*(?:微信好友|微信|新浪微博|腾讯微博|微博|QQ空间|QQ好友|QQ|朋友圈|人人网|豆瓣网?|"
-    rf"百度贴吧|今日头条|抖音)\s*[、,，]?)*",
+    rf"{_LB}(?:字体|字号|文字)\s*[:：]?\s*(?:{_LB}\s*)?{_LB}[大中小]{_RB}(?:\s*{_LB}[大中小]{_RB}){{1,2}}"
+    r"(?:\s*[】\]〕)）]){0,2}",
+    rf"{_LB}(?:字体|字号)\s*[:：]?\s*{_RB}",
+    rf"{_LB}(?:打印本页|打印此页|打印正文|打印|关闭窗口|关闭本页|关闭|收藏本页|加入收藏|收藏|返回顶部|返回|我要纠错|纠错|"
+    rf"保存本页|全真版|文字版|文件下载|下载文档|扫一扫在手机打开当前页|扫一扫|听全文){_RB}",
+    # share widget: 分享到：微信 微博 QQ空间
+    rf"{_LB}分享(?:到|至)?\s*[:：]?{_RB}(?:[\s、,，]*+(?:微信好友|微信|新浪微博|腾讯微博|微博|QQ空间|QQ好友|QQ|朋友圈|人人网|"
+    rf"豆瓣网|豆瓣|百度贴吧|今日头条|抖音))*+",
     # article metadata lines
     rf"(?:信息来源|文章来源|来源)\s*[:：]\s*{_VAL}",
-    rf"(?:发布时间|发布日期|更新时间|更新日期|时间|日期)\s*[:：]\s*(?:{_DATE_RX})?",
-    r"(?:访问|浏览|点击|阅读)(?:次数|量|数|人次)?\s*[:：]\s*\d*\s*次?",
+    rf"(?:发布时间|发布日期|更新时间|更新日期|时间|日期)\s*[:：](?:\s*{_DATE_RX})?",
+    r"(?:访问|浏览|点击|阅读)(?:次数|量|数|人次)?\s*[:：](?:\s*\d+(?:\s*次)?)?",
     rf"(?:作者|责任编辑|编辑)\s*[:：]\s*{_VAL}",
     # footer
     r"网站标识码\s*[:：]?\s*[0-9A-Za-z]+",
     r"[\u4e00-\u9fff]{0,2}ICP备\s*\d+\s*号(?:\s*-\s*\d+)?",
     r"ICP备案(?:号|编号)?\s*[:：]?\s*[^\s|｜]+",
-    r"[\u4e00-\u9fff]{0,2}公网安备\s*\d+\s*号?",
-    r"公安(?:机关)?备案号?\s*[:：]?\s*\d+\s*号?",
+    r"[\u4e00-\u9fff]{0,2}公网安备\s*\d+(?:\s*号)?",
+    r"公安(?:机关)?备案号?\s*[:：]?\s*\d+(?:\s*号)?",
     rf"(?:主办单位|主办|承办单位|承办|协办单位|技术支持|运维单位|维护单位|管理单位)\s*[:：]\s*{_VAL}",
-    rf"版权所有\s*[:：]?\s*{_VAL}",
+    rf"版权所有(?:\s*[:：]?\s*{_VAL})?",
     r"(?:Copyright|©|\(c\)|版权所有\s*©).{0,100}",
     r"(?:政府网站找错|网站地图|联系我们|网站声明|隐私声明|免责声明|关于本站|无障碍浏览|无障碍|长者模式|适老化|网站支持\s*IPv6|"
-    r"党政机关|相关链接\s*[:：]?|相关文章\s*[:：]?|相关文件\s*[:：]?|上一篇\s*[:：]?|下一篇\s*[:：]?)",
+    r"党政机关|(?:相关链接|相关文章|相关文件|上一篇|下一篇)(?:\s*[:：])?)",
     r"(?:建议使用|推荐使用).{0,60}?(?:浏览器|分辨率|分辩率|浏览)[^\s|｜]{0,20}",
 ]
-_ITEM = "(?:" + "|".join(_CHROME_ITEMS) + ")"
-_SEP = r"[\s|｜/、·•]*"
+# Items never start or end with whitespace and are atomic; separators are possessive:
+# no catastrophic backtracking on long or adversarial lines.
+_ITEM = "(?>" + "|".join(_CHROME_ITEMS) + ")"
+_SEP = r"[\s|｜/、·•]*+"
 
 #: Whole-line chrome patterns (use ``fullmatch`` on a normalised line).
 #: Importable so other modules (e.g. the text-dump parser) can share them.
 CHROME_PATTERNS: list[re.Pattern[str]] = [
     # breadcrumb with its label
-    re.compile(r"(?:当前位置|您现在的位置|您当前的位置|您的位置|当前的位置|现在位置|所在位置|您所在的位置)\s*[:：].*"),
+    re.compile(r"(?:您现在的位置|您当前的位置|您的当前位置|您的位置|您所在的位置|你的位置|你现在的位置|当前位置|当前的位置|"
+               r"现在位置|所在位置)是?\s*(?:[:：]|(?=[|｜>\s]*首页)).*"),
     # breadcrumb without label: 首页 > 政务公开 > …
     re.compile(r"首页\s*(?:>|>>|&gt;|»|›|＞|→|/)\s*.*"),
     # a line made of nothing but chrome items
-    re.compile(rf"[-•·*]?\s*{_SEP}{_ITEM}(?:{_SEP}{_ITEM})*{_SEP}", re.I),
+    re.compile(rf"(?:[-•·*]\s*)?{_SEP}{_ITEM}(?:{_SEP}{_ITEM})*+{_SEP}", re.I),
 ]
 
 
@@ -199,15 +205,53 @@ class _Renderer:
 
     def table(self, table):
         for tr in _rows(table):
+            tds = [td for td in tr if isinstance(td.tag, str) and td.tag.lower() in ("td", "th")]
+            kinds = [_cell_kind(td) for td in tds]
+            if "layout" in kinds:
+                # a layout table (old Hanweb/ASP templates): its cells hold blocks, render them as such
+                for td in tds:
+                    self.walk(td)
+                    self.flush()
+                continue
             cells = []
-            for td in tr:
-                if isinstance(td.tag, str) and td.tag.lower() in ("td", "th"):
-                    c = _inline_text(td)
-                    if c:
-                        cells.append(c)
+            for td, kind in zip(tds, kinds):
+                c = normalize_line(td.text_content()) if kind == "simple" else _inline_text(td)
+                if c:
+                    cells.append(c)
             if cells:
                 self.lines.append(" | ".join(cells))
         # text directly inside <table> but outside rows (broken markup) is ignored by browsers too
+
+
+_CELL_TAGS = ("table", "br", "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article",
+              "script", "style", "noscript", "template", "textarea", "select")
+_CELL_BLOCKS = frozenset(("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article"))
+
+
+def _cell_kind(td) -> str:
+    """'simple' (inline text only), 'complex' (a few blocks / <br>s) or 'layout'.
+
+    A layout cell holds page structure rather than a value: a nested table,
+    >= 3 blocks, or > 300 characters. Word-pasted data cells hold one or two
+    <p>s with a short label or number.
+    """
+    blocks = 0
+    complex_ = False
+    for el in td.iter(*_CELL_TAGS):
+        if el is td:
+            continue
+        tag = el.tag
+        if tag == "table":
+            return "layout"
+        if tag in _CELL_BLOCKS:
+            blocks += 1
+            if blocks >= 3:
+                return "layout"
+        else:  # br, script, style …
+            complex_ = True
+    if len(td.text_content()) > 300:
+        return "layout"
+    return "complex" if complex_ or blocks >= 2 else "simple"
 
 
 def _rows(table):
@@ -299,12 +343,13 @@ _VISIBLE_DATE = [
     re.compile(r"(?:发布时间|发布日期|发布于|公开日期|公开时间|公布日期)\s*[:：]?\s*"),
     re.compile(r"(?<![\u4e00-\u9fff])(?:时间|日期)\s*[:：]\s*"),
 ]
+
+
 def _visible_date(text: str) -> tuple[str, str] | None:
     """A valid date right after a 发布时间/发布日期/时间/日期 label."""
     for rx in _VISIBLE_DATE:
         for m in rx.finditer(text):
-            seg = text[m.end():m.end() + 60]
-            seg = seg.lstrip()
+            seg = text[m.end():m.end() + 60].lstrip()
             d = _DATE_PARSE.match(seg.translate(_FOLD))
             if d is None:
                 continue
@@ -364,22 +409,20 @@ def _meta_get(meta: dict[str, str], *names: str) -> str | None:
     return None
 
 
-def _class_xpath(cls: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')"
-
-
-# (label, xpath) in priority order; outermost match wins
+# Body containers, in priority order: (label, class token or None, id values or None).
 _SCOPES = [
-    ("TRS_Editor", f"//div[{_class_xpath('TRS_Editor')}][not(ancestor::*[{_class_xpath('TRS_Editor')}])]"),
-    ("TRS_UEDITOR", f"//*[{_class_xpath('TRS_UEDITOR')}][not(ancestor::*[{_class_xpath('TRS_UEDITOR')}])]"),
-    ("#UCAP-CONTENT", "//*[@id='UCAP-CONTENT']"),
-    ("#zoom", "//*[@id='zoom' or @id='Zoom' or @id='fontzoom']"),
-    ("article_content", f"//*[{_class_xpath('article_content')} or {_class_xpath('article-content')}]"
-                        f"[not(ancestor::*[{_class_xpath('article_content')} or {_class_xpath('article-content')}])]"),
+    ("TRS_Editor", "TRS_Editor", None),
+    ("TRS_UEDITOR", "TRS_UEDITOR", None),
+    ("#UCAP-CONTENT", None, ("UCAP-CONTENT",)),
+    ("#zoom", None, ("zoom", "Zoom", "fontzoom")),
+    ("article_content", "article_content", None),
+    ("article_content", "article-content", None),
 ]
-_SCOPE_XPATHS = [(label, etree.XPath(xp)) for label, xp in _SCOPES]
-_HANWEB_META = etree.XPath("//meta[@name='ContentStart' or @name='ContentEnd' or @name='contentstart' or @name='contentend']")
-_HANWEB_COMMENTS = etree.XPath("//comment()[contains(., 'ZJEG_RSS.content.begin') or contains(., 'ZJEG_RSS.content.end')]")
+_MARKERS = etree.XPath(
+    "//meta[@name='ContentStart' or @name='ContentEnd' or @name='contentstart' or @name='contentend']"
+    " | //comment()[contains(., 'ZJEG_RSS.content.')]"
+)
+_CONTAINER_TAGS = ("div", "td", "section", "article", "main")
 _GKML_DETAIL = re.compile(r"_CONFIG\.DETAIL\s*=\s*")
 
 
@@ -415,28 +458,47 @@ def _has_content(el) -> bool:
     return el.find(".//img") is not None or el.find(".//a") is not None
 
 
+def _scope_label(el) -> str | None:
+    classes = (el.get("class") or "").split()
+    ident = el.get("id")
+    for label, cls, ids in _SCOPES:
+        if (cls and cls in classes) or (ids and ident in ids):
+            return label
+    return None
+
+
 def _find_scope(root, html: str):
     """-> (element to render, label, skip) for the CMS body container, or (None, None, None).
 
     ``skip`` tells ``_outside_text`` what to leave out: an element, or a
     (start, end) pair of marker nodes.
     """
-    marks = _HANWEB_META(root)
-    starts = [m for m in marks if m.get("name").lower() == "contentstart"]
-    ends = [m for m in marks if m.get("name").lower() == "contentend"]
-    if starts and ends:
-        box = _between(starts[0], ends[-1])
-        if box is not None and _has_content(box):
-            return box, "hanweb:ContentStart", (starts[0], ends[-1])
-    marks = _HANWEB_COMMENTS(root)
-    b = [m for m in marks if "begin" in m.text]
-    e = [m for m in marks if "end" in m.text]
-    if b and e:
-        box = _between(b[0], e[-1])
-        if box is not None and _has_content(box):
-            return box, "hanweb:ZJEG_RSS", (b[0], e[-1])
-    for label, xp in _SCOPE_XPATHS:
-        found = [el for el in xp(root) if _has_content(el)]
+    starts, ends, begins, finishes = [], [], [], []
+    for node in _MARKERS(root):
+        if not isinstance(node.tag, str):  # comment
+            (begins if "begin" in (node.text or "") else finishes).append(node)
+        else:
+            (starts if node.get("name").lower() == "contentstart" else ends).append(node)
+    by_label: dict[str, list] = {}
+    for node in root.iter(*_CONTAINER_TAGS):  # cheaper than an XPath over //* here
+        if node.get("class") is None and node.get("id") is None:
+            continue
+        label = _scope_label(node)
+        if label:
+            by_label.setdefault(label, []).append(node)
+    for s_list, e_list, label in ((starts, ends, "hanweb:ContentStart"), (begins, finishes, "hanweb:ZJEG_RSS")):
+        if s_list and e_list:
+            box = _between(s_list[0], e_list[-1])
+            if box is not None and _has_content(box):
+                return box, label, (s_list[0], e_list[-1])
+    for label, _, _ in _SCOPES:
+        nodes = by_label.get(label)
+        if not nodes:
+            continue
+        # outermost matches only (a TRS_Editor nested in another is part of it)
+        members = set(nodes)
+        outer = [n for n in nodes if not any(a in members for a in n.iterancestors())]
+        found = [el for el in outer if _has_content(el)]
         if found:
             best = max(found, key=lambda el: len(el.text_content())) if len(found) > 1 else found[0]
             return best, label, best
@@ -527,8 +589,8 @@ def strip_title_suffix(t: str, site: str | None = None, column: str | None = Non
 
 
 _TITLE_XP = etree.XPath(
-    "//h1 | //h2 | //*[contains(translate(@class,'TITLE','title'),'title') or @class='tit' or @class='bt' "
-    "or contains(@class,'biaoti')]")
+    "//h1 | //h2 | //*[contains(@class, 'title') or contains(@class, 'Title') or contains(@class, 'TITLE') "
+    "or @class='tit' or @class='bt' or contains(@class, 'biaoti')]")
 
 
 def _visible_title(root, title_tag: str | None, meta: dict[str, str]) -> str | None:
@@ -580,7 +642,7 @@ _TABLE_LINE = re.compile(r"^\|.*\|\s*$")
 def _trafilatura_lines(root, url: str | None) -> list[str]:
     import trafilatura
 
-    text = trafilatura.extract(root, url=url, favor_recall=True, include_tables=True, include_comments=False,
+    text = trafilatura.extract(root, url=url, fast=True, favor_recall=True, include_tables=True, include_comments=False,
                                deduplicate=False, with_metadata=False) or ""
     lines = []
     for ln in text.split("\n"):
@@ -738,14 +800,17 @@ def extract_page(html: str, url: str | None = None) -> Page:
         body_el = _locate_body(root, traf)
         if body_el is not None:
             lines = render_blocks(body_el)
-            page.scope = f"located:{body_el.tag}" + (f".{body_el.get('class').split()[0]}" if body_el.get("class") else "")
+            cls = (body_el.get("class") or "").split()
+            page.scope = f"located:{body_el.tag}" + (f".{cls[0]}" if cls else "")
         else:
             lines = traf
+        # whole-page heuristics often start at the page's <h1>: that is chrome here
+        # (inside a CMS container a title line is the document's own and is kept)
+        if page.title:
+            t = normalize_line(page.title)
+            while lines and lines[0] == t:
+                lines.pop(0)
     lines = strip_chrome(lines)
-    if page.title:
-        t = normalize_line(page.title)
-        while lines and lines[0] == t:
-            lines.pop(0)
     page.text = _finish(lines)
 
     # ---- last-resort date: htmldate (misreads 2024年1月25日, hence last)

@@ -73,7 +73,8 @@ class ReportsSpider(scrapy.Spider):
             headers=_headers(response), body=response.body, fetched_at=_now(),
             referer=(req.headers.get("Referer") or b"").decode("latin-1") or None,
             link_title=response.meta.get("link_title"), link_date=response.meta.get("link_date"),
-            page=response.meta.get("page"), **extra)
+            page=response.meta.get("page"), not_modified=bool(response.meta.get("not_modified")),
+            **extra)
 
     # ------------------------------------------------------------------ callbacks
     def parse_list(self, response):

@@ -10,11 +10,10 @@ is our own.
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
-from extract.text import CHROME_PATTERNS, Page, extract_page, is_chrome_line, parse_date
+from extract.text import CHROME_PATTERNS, Page, extract_page, is_chrome_line, parse_date, strip_title_suffix
 
 NBSP = "\u00a0"
 IDSP = "\u3000"
@@ -294,6 +293,42 @@ def test_body_complete_and_clean(layout, style):
     assert page.published == "2024-01-25"
 
 
+def hanweb_without_markers(body: str) -> str:
+    """An old Hanweb-style layout-table page with no content markers and no #zoom: whole-page path."""
+    html = hanweb_page(body).replace('<meta name="ContentStart">', "").replace('<meta name="ContentEnd">', "")
+    return html.replace("ZJEG_RSS", "X_RSS").replace('id="zoom"', 'id="nr"')
+
+
+@pytest.mark.parametrize("style", ["word", "legacy", "divs"])
+def test_layout_table_page_without_container(style):
+    page = extract_page(hanweb_without_markers(body_html(style)))
+    assert page.scope and page.scope.startswith("located:")
+    assert_body_complete(page)
+    assert_tables_present(page)
+    assert_no_chrome(page)
+    assert_normalised(page)
+    assert page.title == TITLE and page.published == "2024-01-25" and page.source == AGENCY
+
+
+def test_where_trafilatura_alone_fails():
+    """The pages above are not easy: plain trafilatura loses headings or keeps chrome on them."""
+    import trafilatura
+
+    cases = [hanweb_page(body_html("legacy")), hanweb_without_markers(body_html("divs")),
+             generic_page("".join(f"<p><strong>{t}</strong></p>" for k, t in BODY if k == "h"))]
+    failures = 0
+    for html in cases:
+        alone = trafilatura.extract(html, include_tables=True, favor_recall=True) or ""
+        missing = [t for k, t in BODY if k == "h" and t not in alone.split("\n")]
+        leaked = [c for c in CHROME_STRINGS if c in alone]
+        failures += bool(missing or leaked)
+        page = extract_page(html)
+        assert all(t in page.text.split("\n") for k, t in BODY if k == "h")
+        assert_no_chrome(page)
+    if not failures:
+        pytest.skip("this trafilatura version handles these pages on its own")
+
+
 def test_trs_metadata():
     page = extract_page(trs_page(pubdate="2024-01-25 09:30"))
     assert page.title == TITLE
@@ -369,6 +404,15 @@ def test_parse_date_forms():
     assert parse_date("") is None
 
 
+def test_strip_title_suffix():
+    assert strip_title_suffix(f"{TITLE}_政府信息公开年报_{SITE}") == TITLE
+    assert strip_title_suffix(f"{SITE} 年度报告 {TITLE}") == TITLE
+    assert strip_title_suffix(f"{SITE} 年度报告 {TITLE}", site=SITE, column="年度报告") == TITLE
+    assert strip_title_suffix(f"{TITLE} - {SITE}") == TITLE
+    assert strip_title_suffix(f"{TITLE}|{SITE}") == TITLE
+    assert strip_title_suffix(TITLE) == TITLE
+
+
 def test_url_date_fallback():
     page = extract_page(generic_page(date_line=None), url="https://www.qc.gov.cn/art/2023/3/7/art_1229214366_7766554.html")
     assert page.published == "2023-03-07"
@@ -407,11 +451,16 @@ def test_chrome_filter_keeps_body_lines_mentioning_words():
         "打印、复制等费用未收取。",
         "（三）关闭窗口期的申请处理",
         "二、主动公开政府信息情况",
+        "当前位置管理系统建设情况见下表。",
+        "时间：2023年1月1日至2023年12月31日",
+        "发布时间 | 件数",
+        "首页改版工作已完成。",
     ]
     for line in keep:
         assert not is_chrome_line(line), line
     drop = [
-        "当前位置：首页 > 政务公开 > 年度报告", "您现在的位置：首页 >> 政务公开", "【字体：大 中 小】",
+        "当前位置：首页 > 政务公开 > 年度报告", "您现在的位置：首页 >> 政务公开", "您现在的位置是： 首页 >> 信息公开",
+        "您的当前位置 | 首页 >> 政务公开", "首页 > 政务公开 > 年度报告", "【字体：大 中 小】", "字体：[ 大 中 小 ]",
         "字号：【大】【中】【小】", "打印本页", "【打印本页】 【关闭窗口】", "关闭窗口", "分享到：微信 微博 QQ空间",
         "分享：", "相关链接：", "网站标识码：5108230001 蜀ICP备05012345号-1", "川公网安备 51082302000123号",
         "公安备案号：51082302000123", "主办单位：青川县人民政府办公室", "政府网站找错", "访问次数：1234",
@@ -421,6 +470,15 @@ def test_chrome_filter_keeps_body_lines_mentioning_words():
     for line in drop:
         assert is_chrome_line(line), line
     assert all(hasattr(p, "fullmatch") for p in CHROME_PATTERNS)
+
+
+@pytest.mark.parametrize("line", [
+    "来源：" + "很" * 5000, "分享到：" + "微信 " * 2000 + "甲", "【字体：大 中 小】" * 300 + "x", "打印 " * 3000 + "x",
+    "发布时间: " + "2024-01-25 " * 500 + "x", "来源：打印" * 1000 + "x", " ".join(["时间："] * 3000) + "x",
+])
+def test_chrome_filter_no_catastrophic_backtracking(line):
+    # Catastrophic backtracking would hang here (speed itself is measured in bench/, not asserted).
+    assert not is_chrome_line(line)
 
 
 def test_title_line_not_duplicated_into_text():
@@ -444,19 +502,3 @@ def test_empty_and_junk_input():
     assert extract_page("   ").title is None
     page = extract_page('<?xml version="1.0" encoding="gbk"?><html><body><div id="zoom"><p>正文内容一行。</p></div></body></html>')
     assert page.text == "正文内容一行。"
-
-
-def test_speed_vs_trafilatura():
-    import trafilatura
-
-    html = trs_page(body_html("word", tables=6) * 3)
-    for _ in range(2):
-        extract_page(html), trafilatura.extract(html)
-    t0 = time.perf_counter()
-    for _ in range(5):
-        extract_page(html)
-    t1 = time.perf_counter()
-    for _ in range(5):
-        trafilatura.extract(html, include_tables=True)
-    t2 = time.perf_counter()
-    assert (t1 - t0) <= 1.5 * (t2 - t1) + 0.05, (t1 - t0, t2 - t1)
