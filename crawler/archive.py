@@ -156,7 +156,8 @@ class Archive:
         with self.transaction():
             new = self.conn.execute(q, [run_id]).fetchone()[0]
             seen = self.conn.execute(
-                "select count(*) from captures where last_run_id = ?", [run_id]).fetchone()[0]
+                "select count(*) from captures where last_run_id = ? and first_run_id != ?",
+                [run_id, run_id]).fetchone()[0]
             self.db["crawl_runs"].update(run_id, {
                 "finished_at": utcnow(), "status": status, "finish_reason": finish_reason,
                 "requests": n("downloader/request_count"),

@@ -38,7 +38,8 @@ LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # Revalidate against the archive's own last answer (ETag / Last-Modified): cheap nightly runs.
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ConditionalRequestMiddleware": 950}
+# Below DownloaderStats (850), so response_bytes counts what crossed the network, not the stored copy.
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ConditionalRequestMiddleware": 800}
 NIANBAO_CONDITIONAL = True
 
 # Where the archive lives (the CLI and `scrapy crawl -s` may override).

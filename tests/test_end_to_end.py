@@ -129,6 +129,12 @@ def test_rerunning_crawl_and_extract_duplicates_nothing(crawled, replica):
     assert count("crawl_runs") == 2
     seen = rows(db, "select count(*) n from captures where fetch_count >= 2")[0]["n"]
     assert seen > 0
+    # The second run revalidated instead of downloading: every report page answered 304.
+    ok_reports = rows(db, "select not_modified_count from captures where kind = 'report' and ok = 1")
+    assert ok_reports and all(r["not_modified_count"] >= 1 for r in ok_reports)
+    first, second = rows(db, "select bytes_downloaded from crawl_runs order by id")
+    print(f"bytes downloaded: first run {first['bytes_downloaded']}, second {second['bytes_downloaded']}")
+    assert second["bytes_downloaded"] <= 0.05 * first["bytes_downloaded"]
 
 
 # ---------------------------------------------------------------- Datasette
