@@ -63,9 +63,11 @@ class Archive:
                 }, pk="id")
             if "agency_runs" not in db.table_names():
                 db["agency_runs"].create({
-                    "run_id": int, "agency_id": str, "list_pages": int, "report_links": int,
-                    "other_links": int, "reports_fetched": int, "errors": int, "status": str,
-                    "note": str,
+                    "run_id": int, "agency_id": str, "list_pages_requested": int,
+                    "list_pages": int, "list_errors": int, "lists_complete": int,
+                    "report_links": int, "other_links": int, "reports_fetched": int,
+                    "not_modified": int, "new": int, "changed": int, "removed": int,
+                    "errors": int, "blocked": int, "status": str, "note": str,
                 }, pk=("run_id", "agency_id"),
                     foreign_keys=[("run_id", "crawl_runs", "id"), ("agency_id", "agencies", "id")])
             if "captures" not in db.table_names():
@@ -83,13 +85,20 @@ class Archive:
                 db["captures"].create_index(["request_key", "outcome"], unique=True)
                 db["captures"].create_index(["agency_id", "kind"])
                 db["captures"].create_index(["sha256"])
+            if "report_links" not in db.table_names():
+                db["report_links"].create({
+                    "agency_id": str, "url": str, "title": str, "link_date": str,
+                    "list_url": str, "first_seen_at": str, "last_seen_at": str,
+                    "first_run_id": int, "last_run_id": int, "removed_at": str,
+                    "removed_run_id": int,
+                }, pk=("agency_id", "url"), foreign_keys=[("agency_id", "agencies", "id")])
             if "reports" not in db.table_names():
                 db["reports"].create({
                     "id": int, "agency_id": str, "agency": str, "province": str, "city": str,
                     "county": str, "level": str, "year": int, "title": str, "url": str,
                     "published": str, "source": str, "text": str, "chars": int,
                     "encoding": str, "capture_id": int, "sha256": str, "version": int,
-                    "is_current": int, "fetched_at": str, "extracted_at": str,
+                    "is_current": int, "removed_at": str, "fetched_at": str, "extracted_at": str,
                     "extractor": str,
                 }, pk="id", foreign_keys=[("agency_id", "agencies", "id"),
                                           ("capture_id", "captures", "id")])
@@ -147,19 +156,77 @@ class Archive:
             })
         return t.last_pk
 
+    def previous_agency_run(self, agency_id: str, run_id: int) -> dict | None:
+        rows = list(self.db.query(
+            "select ar.* from agency_runs ar join crawl_runs cr on cr.id = ar.run_id"
+            " where ar.agency_id = ? and ar.run_id < ? and cr.status in ('finished', 'failed')"
+            " order by ar.run_id desc limit 1", [agency_id, run_id]))
+        return rows[0] if rows else None
+
+    def observe_link(self, item, run_id: int) -> None:
+        now = utcnow()
+        with self.transaction():
+            self.conn.execute(
+                "insert into report_links (agency_id, url, title, link_date, list_url, first_seen_at,"
+                " last_seen_at, first_run_id, last_run_id) values (?,?,?,?,?,?,?,?,?)"
+                " on conflict (agency_id, url) do update set last_seen_at = excluded.last_seen_at,"
+                " last_run_id = excluded.last_run_id, title = excluded.title,"
+                " removed_at = null, removed_run_id = null",
+                [item.agency_id, item.url, item.title, item.date, item.list_url, now, now, run_id, run_id])
+
+    def agency_health(self, row: dict, run_id: int) -> tuple[str, str | None]:
+        """ok / failing, with the reason: zero report links, failed list pages, blocked, or fewer
+        report links than the previous run (a redesigned site usually loses links, not all of them)."""
+        if row.get("blocked"):
+            return "failing", "blocked by an anti-bot challenge"
+        if row["report_links"] == 0:
+            return "failing", "no report links found"
+        if row.get("list_errors"):
+            return "failing", f"{row['list_errors']} list page(s) failed"
+        prev = self.previous_agency_run(row["agency_id"], run_id)
+        if prev and row["report_links"] < (prev["report_links"] or 0):
+            return "failing", f"report links dropped from {prev['report_links']} to {row['report_links']}"
+        if row.get("errors"):
+            return "ok", f"{row['errors']} failed fetches"
+        return "ok", None
+
     def finish_run(self, run_id: int, *, status: str, finish_reason: str, stats: dict,
-                   agency_rows: list[dict]) -> None:
+                   agency_rows: list[dict]) -> list[dict]:
         def n(key):
             return int(stats.get(key, 0) or 0)
 
-        q = "select count(*) from captures where first_run_id = ?"
+        now = utcnow()
         with self.transaction():
-            new = self.conn.execute(q, [run_id]).fetchone()[0]
+            for row in agency_rows:
+                aid = row["agency_id"]
+                row["new"] = self.conn.execute(
+                    "select count(*) from report_links where agency_id = ? and first_run_id = ?",
+                    [aid, run_id]).fetchone()[0]
+                row["changed"] = self.conn.execute(
+                    "select count(*) from captures where agency_id = ? and kind = 'report' and ok = 1"
+                    " and first_run_id = ? and request_key in (select request_key from captures"
+                    " where ok = 1 and first_run_id < ?)", [aid, run_id, run_id]).fetchone()[0]
+                removed = 0
+                if row.get("lists_complete"):
+                    removed = self.conn.execute(
+                        "update report_links set removed_at = ?, removed_run_id = ? where agency_id = ?"
+                        " and last_run_id < ? and removed_at is null", [now, run_id, aid, run_id]).rowcount
+                # A report page that answered before and now answers 404/410 is gone too.
+                removed += self.conn.execute(
+                    "update report_links set removed_at = ?, removed_run_id = ? where agency_id = ?"
+                    " and removed_at is null and url in (select url from captures where agency_id = ?"
+                    " and kind = 'report' and status in (404, 410) and last_run_id = ?) and url in"
+                    " (select url from captures where kind = 'report' and ok = 1)",
+                    [now, run_id, aid, aid, run_id]).rowcount
+                row["removed"] = removed
+                row["status"], row["note"] = self.agency_health(row, run_id)
+            new = self.conn.execute("select count(*) from captures where first_run_id = ?",
+                                    [run_id]).fetchone()[0]
             seen = self.conn.execute(
                 "select count(*) from captures where last_run_id = ? and first_run_id != ?",
                 [run_id, run_id]).fetchone()[0]
             self.db["crawl_runs"].update(run_id, {
-                "finished_at": utcnow(), "status": status, "finish_reason": finish_reason,
+                "finished_at": now, "status": status, "finish_reason": finish_reason,
                 "requests": n("downloader/request_count"),
                 "responses": n("downloader/response_count"),
                 "bytes_downloaded": n("downloader/response_bytes"),
@@ -170,6 +237,14 @@ class Archive:
             })
             for row in agency_rows:
                 self.db["agency_runs"].upsert(dict(row, run_id=run_id), pk=("run_id", "agency_id"))
+        return agency_rows
+
+    def close_stale_runs(self) -> int:
+        """Runs left 'running' by a killed crawl are marked so; their captures stay valid."""
+        with self.transaction():
+            return self.conn.execute(
+                "update crawl_runs set status = 'killed', finish_reason = 'process died'"
+                " where status = 'running'").rowcount
 
     def store_capture(self, item, run_id: int | None) -> tuple[int, bool]:
         """Record one fetch. Returns (capture id, is_new). The same request answering the same bytes

@@ -6,6 +6,7 @@
     nianbao extract              rebuild reports, problems and the search index from captures
     nianbao serve                publish archive.db with Datasette
     nianbao replica              serve the bundled replica web on 127.0.0.1
+    nianbao nightly              crawl + extract + health table; exit 1 if an agency is failing
     nianbao sites check          lint a registry
 
 Data flows one way: crawl writes captures; extract reads captures and writes reports;
@@ -138,6 +139,75 @@ def crawl(registry, agencies, port, serve_replica, db, blobs, log_level):
                f"{stats.get('nianbao/captures_new', 0)} new captures, "
                f"{stats.get('nianbao/captures_seen', 0)} unchanged")
     if status not in ("finished",):
+        sys.exit(1)
+
+
+def health_table(db: str, run_id: int) -> tuple[str, list[dict]]:
+    from crawler.archive import Archive
+
+    archive = Archive(db)
+    try:
+        rows = list(archive.db.query(
+            "select ar.*, a.name from agency_runs ar join agencies a on a.id = ar.agency_id"
+            " where run_id = ? order by ar.status != 'failing', ar.agency_id", [run_id]))
+    finally:
+        archive.close()
+    cols = [("agency_id", "agency"), ("status", "status"), ("list_pages", "lists"),
+            ("report_links", "reports"), ("new", "new"), ("changed", "changed"),
+            ("removed", "removed"), ("not_modified", "304"), ("errors", "errors"), ("note", "note")]
+    widths = [max(len(h), *(len(str(r.get(k) if r.get(k) is not None else "")) for r in rows)) if rows else len(h)
+              for k, h in cols]
+    lines = ["  ".join(h.ljust(w) for (k, h), w in zip(cols, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(str(r.get(k) if r.get(k) is not None else "").ljust(w)
+                               for (k, h), w in zip(cols, widths)))
+    return "\n".join(lines), rows
+
+
+@cli.command()
+@click.option("--registry", default="real", show_default=True,
+              help="'real', 'replica', or a path to a registry YAML file.")
+@click.option("--agency", "agencies", multiple=True, help="Only this agency id (repeatable).")
+@click.option("--port", type=int, default=None, help="Port of a running replica server.")
+@db_option
+@blobs_option
+@click.option("--log-level", default="WARNING", show_default=True)
+def nightly(registry, agencies, port, db, blobs, log_level):
+    """Crawl + extract, print each agency's health, exit 1 when any agency is failing.
+
+    An agency is failing when it yields no report links, a list page fails, it is blocked by an
+    anti-bot challenge, or it lists fewer reports than in the previous run. Meant for cron or
+    the systemd timer in deploy/ (see README, "Nightly runs").
+    """
+    args = ["crawl", "--registry", registry, "--db", db, "--log-level", log_level]
+    for a in agencies:
+        args += ["--agency", a]
+    if port:
+        args += ["--port", str(port)]
+    if blobs:
+        args += ["--blobs", blobs]
+    # A child process: the reactor runs once per process, and a crash there must not hide the report.
+    rc = subprocess.call([sys.executable, "-m", "crawler.cli", *args])
+    from crawler.archive import Archive
+    from crawler.extract_step import run_extract
+
+    archive = Archive(db, blobs)
+    try:
+        run = list(archive.db.query("select * from crawl_runs order by id desc limit 1"))
+        counts = run_extract(archive, progress=False)
+    finally:
+        archive.close()
+    if not run:
+        raise click.ClickException("no crawl run was recorded")
+    run = run[0]
+    table, rows = health_table(db, run["id"])
+    click.echo(f"crawl run {run['id']} ({run['status']}): {run['requests'] or 0} requests, "
+               f"{run['bytes_downloaded'] or 0} bytes; extract: {counts['reports']} reports")
+    click.echo(table)
+    failing = [r["agency_id"] for r in rows if r["status"] == "failing"]
+    if rc != 0 or run["status"] != "finished" or failing:
+        click.echo(f"FAILING: {', '.join(failing) or 'the crawl itself'}", err=True)
         sys.exit(1)
 
 

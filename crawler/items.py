@@ -35,3 +35,14 @@ class CaptureItem:
             raise ValueError(f"capture kind must be one of {KINDS}, not {self.kind!r}")
         if not self.url.startswith(("http://", "https://")):
             raise ValueError(f"capture url must be absolute http(s): {self.url!r}")
+
+
+@dataclass
+class LinkItem:
+    """A report link seen on a list page in this run: how the archive notices a report that
+    vanished from its site (not seen again in a run whose list pages were all read)."""
+    agency_id: str
+    url: str
+    title: str
+    date: str | None = None
+    list_url: str | None = None

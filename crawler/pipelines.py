@@ -11,10 +11,12 @@ import logging
 from scrapy import signals
 
 from crawler.archive import Archive
+from crawler.items import LinkItem
 
 log = logging.getLogger(__name__)
 
-AGENCY_KEYS = ("list_pages", "report_links", "other_links", "reports_fetched", "errors")
+AGENCY_KEYS = ("list_pages_requested", "list_pages", "list_errors", "report_links", "other_links",
+               "reports_fetched", "not_modified", "errors")
 
 
 class ArchivePipeline:
@@ -32,12 +34,18 @@ class ArchivePipeline:
         s = self.crawler.settings
         spider = self.crawler.spider
         self.archive = Archive(s.get("NIANBAO_DB"), s.get("NIANBAO_BLOBS"))
+        stale = self.archive.close_stale_runs()
+        if stale:
+            log.warning("%d earlier crawl run(s) never finished (killed); marked as such", stale)
         self.archive.upsert_agencies(spider.agencies.values())
         self.run_id = self.archive.start_run(spider.registry_name, list(spider.agencies))
         spider.run_id = self.run_id
         log.info("crawl run %s: %d agencies → %s", self.run_id, len(spider.agencies), self.archive.path)
 
     def process_item(self, item):
+        if isinstance(item, LinkItem):
+            self.archive.observe_link(item, self.run_id)
+            return item
         _, new = self.archive.store_capture(item, self.run_id)
         self.crawler.stats.inc_value("nianbao/captures_new" if new else "nianbao/captures_seen")
         return item
@@ -51,12 +59,9 @@ class ArchivePipeline:
             row = {"agency_id": agency_id}
             for key in AGENCY_KEYS:
                 row[key] = int(stats.get(f"agency/{agency_id}/{key}", 0))
-            if row["report_links"] == 0:
-                row["status"], row["note"] = "failing", "no report links found"
-            elif row["errors"]:
-                row["status"], row["note"] = "errors", f"{row['errors']} failed fetches"
-            else:
-                row["status"], row["note"] = "ok", None
+            # A vanished link only means "removed" when every list page of the agency was read.
+            row["lists_complete"] = int(reason == "finished" and row["list_pages"] == row["list_pages_requested"]
+                                        and row["list_errors"] == 0)
             rows.append(row)
         if reason != "finished":
             status = "interrupted"
@@ -66,12 +71,14 @@ class ArchivePipeline:
             status = "finished"
         self.crawler.stats.set_value("nianbao/run_status", status)
         self.crawler.stats.set_value("nianbao/run_id", self.run_id)
-        self.archive.finish_run(self.run_id, status=status, finish_reason=reason,
-                                stats=stats, agency_rows=rows)
+        rows = self.archive.finish_run(self.run_id, status=status, finish_reason=reason,
+                                       stats=stats, agency_rows=rows)
+        failing = [r["agency_id"] for r in rows if r["status"] != "ok"]
+        self.crawler.stats.set_value("nianbao/failing_agencies", ",".join(failing))
         for r in rows:
             level = logging.INFO if r["status"] == "ok" else logging.WARNING
-            log.log(level, "agency %-16s %-8s list pages %3d, report links %3d, reports %3d, errors %d",
+            log.log(level, "agency %-16s %-8s list pages %3d, report links %3d, reports %3d, errors %d%s",
                     r["agency_id"], r["status"], r["list_pages"], r["report_links"],
-                    r["reports_fetched"], r["errors"])
+                    r["reports_fetched"], r["errors"], f" ({r['note']})" if r["note"] else "")
         self.archive.close()
         self.archive = None

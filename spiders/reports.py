@@ -12,7 +12,7 @@ import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from crawler.items import CaptureItem
+from crawler.items import CaptureItem, LinkItem
 from crawler.registry import load_registry
 from extract.decode import UndecodableError, decode_html
 from extract.identity import classify_title
@@ -84,6 +84,7 @@ class ReportsSpider(scrapy.Spider):
             decoded = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
         except UndecodableError as e:
             self.count(agency.id, "errors")
+            self.count(agency.id, "list_errors")
             yield self.capture(response, "list", error=f"undecodable list page: {e}")
             return
         yield self.capture(response, "list")
@@ -94,6 +95,8 @@ class ReportsSpider(scrapy.Spider):
                 self.count(agency.id, "other_links" if verdict.kind == "other_agency_report" else "skipped_links")
                 continue
             self.count(agency.id, "report_links")
+            yield LinkItem(agency_id=agency.id, url=link.url, title=link.title, date=link.date,
+                           list_url=response.url)
             yield scrapy.Request(
                 link.url, callback=self.parse_report, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "report", "link_title": link.title,
@@ -118,6 +121,8 @@ class ReportsSpider(scrapy.Spider):
         meta = request.meta
         agency_id = meta["agency_id"]
         self.count(agency_id, "errors")
+        if meta.get("kind") == "list":
+            self.count(agency_id, "list_errors")
         status, body, headers, final_url = None, b"", {}, None
         if failure.check(HttpError):
             response = failure.value.response
