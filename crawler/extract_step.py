@@ -40,6 +40,9 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
             counts["not_reports"] += 1
             continue
         published = doc.published or cap["link_date"]
+        gone = archive.conn.execute(
+            "select removed_at from report_links where agency_id = ? and url = ?",
+            [cap["agency_id"], cap["url"]]).fetchone()
         rid = archive.save_report({
             "agency_id": cap["agency_id"], "agency": cap["agency_name"],
             "province": cap["province"], "city": cap["city"], "county": cap["county"],
@@ -47,6 +50,7 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
             "url": cap["url"], "published": published, "source": doc.source, "text": doc.text,
             "chars": len(doc.text), "encoding": doc.encoding, "capture_id": cap["id"],
             "sha256": cap["sha256"], "fetched_at": cap["first_fetched_at"],
+            "removed_at": gone[0] if gone else None,
             "extracted_at": utcnow(), "extractor": EXTRACTOR_VERSION,
         })
         counts["reports"] += 1
