@@ -67,7 +67,7 @@ class Archive:
                     "list_pages": int, "list_errors": int, "lists_complete": int,
                     "report_links": int, "other_links": int, "reports_fetched": int,
                     "not_modified": int, "new": int, "changed": int, "removed": int,
-                    "errors": int, "blocked": int, "status": str, "note": str,
+                    "errors": int, "blocked": int, "no_adapter": int, "status": str, "note": str,
                 }, pk=("run_id", "agency_id"),
                     foreign_keys=[("run_id", "crawl_runs", "id"), ("agency_id", "agencies", "id")])
             if "captures" not in db.table_names():
@@ -177,6 +177,8 @@ class Archive:
     def agency_health(self, row: dict, run_id: int) -> tuple[str, str | None]:
         """ok / failing, with the reason: zero report links, failed list pages, blocked, or fewer
         report links than the previous run (a redesigned site usually loses links, not all of them)."""
+        if row.get("no_adapter"):
+            return "failing", "no adapter for its platform yet"
         if row.get("blocked"):
             return "failing", "blocked by an anti-bot challenge"
         if row["report_links"] == 0:

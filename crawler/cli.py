@@ -339,8 +339,9 @@ def sites():
 
 @sites.command("check")
 @click.argument("registries", nargs=-1)
-def sites_check(registries):
-    """Validate registries (default: replica and real) against the schema."""
+@click.option("--strict", is_flag=True, help="Also fail when a platform has no adapter yet.")
+def sites_check(registries, strict):
+    """Validate registries (default: replica and real): schema, unique ids, known platforms."""
     from crawler.registry import RegistryError, load_registry
     from spiders.platforms import PLATFORMS
 
@@ -354,8 +355,11 @@ def sites_check(registries):
             continue
         missing = sorted({a.platform for a in agencies} - set(PLATFORMS))
         if missing:
-            click.echo(f"✗ {name}: no adapter yet for platform(s) {', '.join(missing)}", err=True)
-            bad += 1
+            n = sum(a.platform in missing for a in agencies)
+            mark = "✗" if strict else "!"
+            click.echo(f"{mark} {name}: no adapter yet for platform(s) {', '.join(missing)} "
+                       f"({n} agencies would be skipped by a crawl)", err=True)
+            bad += strict
         provinces = {a.province for a in agencies}
         click.echo(f"✓ {name}: {len(agencies)} agencies, {len(provinces)} provinces")
     sys.exit(1 if bad else 0)

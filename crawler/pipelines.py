@@ -16,7 +16,7 @@ from crawler.items import LinkItem
 log = logging.getLogger(__name__)
 
 AGENCY_KEYS = ("list_pages_requested", "list_pages", "list_errors", "report_links", "other_links",
-               "reports_fetched", "not_modified", "errors")
+               "reports_fetched", "not_modified", "errors", "blocked", "no_adapter")
 
 
 class ArchivePipeline:

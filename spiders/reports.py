@@ -16,7 +16,7 @@ from crawler.items import CaptureItem, LinkItem
 from crawler.registry import load_registry
 from extract.decode import UndecodableError, decode_html
 from extract.identity import classify_title
-from spiders.platforms import platform_for
+from spiders.platforms import PLATFORMS, platform_for
 
 
 def _now() -> str:
@@ -57,6 +57,10 @@ class ReportsSpider(scrapy.Spider):
     # ------------------------------------------------------------------ requests
     async def start(self):
         for agency in self.agencies.values():
+            if agency.platform not in PLATFORMS:
+                self.logger.error("no platform adapter %r for %s: skipped", agency.platform, agency.id)
+                self.count(agency.id, "no_adapter")
+                continue
             self.count(agency.id, "list_pages_requested")
             yield scrapy.Request(agency.start_url, callback=self.parse_list, errback=self.failed,
                                  meta={"agency_id": agency.id, "kind": "list", "page": 0},
