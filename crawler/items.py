@@ -29,6 +29,7 @@ class CaptureItem:
     referer: str | None = None
     page: int | None = None
     not_modified: bool = False  # answered 304; body is the stored copy
+    parent_url: str | None = None  # for an attachment: the report page that links it
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -16,7 +16,9 @@ from crawler.items import CaptureItem, LinkItem
 from crawler.registry import load_registry
 from extract.decode import UndecodableError, decode_html
 from extract.identity import classify_title
+from spiders.challenges import DESCRIPTIONS, challenge_kind
 from spiders.platforms import PLATFORMS, platform_for
+from spiders.platforms.base import attachment_format, attachment_links
 
 
 def _now() -> str:
@@ -78,7 +80,7 @@ class ReportsSpider(scrapy.Spider):
             referer=(req.headers.get("Referer") or b"").decode("latin-1") or None,
             link_title=response.meta.get("link_title"), link_date=response.meta.get("link_date"),
             page=response.meta.get("page"), not_modified=bool(response.meta.get("not_modified")),
-            **extra)
+            parent_url=response.meta.get("parent_url"), **extra)
 
     # ------------------------------------------------------------------ callbacks
     def parse_list(self, response):
@@ -116,8 +118,27 @@ class ReportsSpider(scrapy.Spider):
                 yield scrapy.Request(page.url, callback=self.parse_list, errback=self.failed, meta=meta)
 
     def parse_report(self, response):
-        self.count(response.meta["agency_id"], "reports_fetched")
+        agency_id = response.meta["agency_id"]
+        self.count(agency_id, "reports_fetched")
         yield self.capture(response, "report")
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if "html" not in ctype and not response.body.lstrip()[:1] == b"<":
+            return  # the "report page" is itself a document (PDF, DOC…): nothing to follow
+        try:
+            text = decode_html(response.body, ctype).text
+        except UndecodableError:
+            return  # recorded by extract; its links cannot be read
+        for link in attachment_links(text, response.url):
+            self.count(agency_id, "attachments")
+            yield scrapy.Request(
+                link.url, callback=self.parse_attachment, errback=self.failed,
+                meta={"agency_id": agency_id, "kind": "attachment", "link_title": link.title,
+                      "parent_url": response.request.url,
+                      "format": attachment_format(link.url, link.title)})
+
+    def parse_attachment(self, response):
+        self.count(response.meta["agency_id"], "attachments_fetched")
+        yield self.capture(response, "attachment")
 
     def failed(self, failure):
         """Every failed fetch is recorded with its reason; the crawl goes on."""
@@ -132,6 +153,10 @@ class ReportsSpider(scrapy.Spider):
             response = failure.value.response
             status, body, headers, final_url = response.status, response.body, _headers(response), response.url
             reason = f"HTTP {response.status}"
+            challenge = challenge_kind(response.status, response.body)
+            if challenge:
+                reason = DESCRIPTIONS[challenge]
+                self.count(agency_id, "blocked")
         elif failure.check(DNSLookupError):
             reason = f"DNS lookup failed: {failure.getErrorMessage()}"
         elif failure.check(TimeoutError, TCPTimedOutError):
@@ -144,7 +169,7 @@ class ReportsSpider(scrapy.Spider):
             method=request.method, request_body=request.body or b"", final_url=final_url,
             status=status, headers=headers, body=body, fetched_at=_now(), error=reason,
             link_title=meta.get("link_title"), link_date=meta.get("link_date"),
-            page=meta.get("page"))
+            page=meta.get("page"), parent_url=meta.get("parent_url"))
 
 
 __all__ = ["ReportsSpider"]

@@ -96,3 +96,54 @@ class GenericPlatform(Platform):
                 if href and not href.startswith("javascript:"):
                     out.append(PageRequest(urljoin(url, href)))
         return out
+
+
+ATTACHMENT_EXT_RE = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd)(?:$|[?#&])", re.I)
+FILENAME_PARAM_RE = re.compile(r"(?:filename|fileName|file)=([^&#]+\.(?:pdf|docx?|wps|xlsx?|et|ofd))", re.I)
+
+
+def attachment_format(url: str, name: str = "") -> str | None:
+    """The document format an attachment link points at, from its name or URL, else None."""
+    from urllib.parse import unquote
+
+    for candidate in (name, unquote(url)):
+        m = FILENAME_PARAM_RE.search(candidate) or ATTACHMENT_EXT_RE.search(candidate)
+        if m:
+            return m.group(1).rsplit(".", 1)[-1].lower()
+    return None
+
+
+def attachment_links(text: str, base_url: str) -> list[Link]:
+    """Document attachments linked from a report page: plain links to .pdf/.doc/.docx/.wps/.xls/
+    .xlsx files (TRS ``./P0…pdf``), Hanweb ``downfile.jsp?…filename=…``, gkmlpt
+    ``a.nfw-cms-attachment`` (original name in ``alt``), and PDF viewer iframes/embeds."""
+    from urllib.parse import parse_qs, urlparse
+
+    sel = Selector(text=text)
+    out: list[Link] = []
+    seen: set[str] = set()
+
+    def add(href: str, title: str):
+        href = (href or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            return
+        url = urljoin(base_url, href)
+        if url in seen or not url.startswith(("http://", "https://")):
+            return
+        if attachment_format(url, title) is None:
+            return
+        seen.add(url)
+        out.append(Link(url=url, title=clean(title) or url.rsplit("/", 1)[-1]))
+
+    for a in sel.xpath("//a[@href]"):
+        name = a.attrib.get("alt") or a.attrib.get("title") or "".join(a.xpath(".//text()").getall())
+        add(a.attrib["href"], name)
+    for frame in sel.xpath("//iframe[@src] | //embed[@src] | //object[@data]"):
+        src = frame.attrib.get("src") or frame.attrib.get("data")
+        q = parse_qs(urlparse(src).query)
+        inner = [q[k][0] for k in ("file", "url", "src") if k in q]
+        for target in inner:  # a viewer page: the document is its parameter, not the viewer
+            add(urljoin(urljoin(base_url, src), target), "")
+        if not inner:
+            add(src, "")
+    return out
