@@ -98,12 +98,26 @@ class Archive:
                     "county": str, "level": str, "year": int, "title": str, "url": str,
                     "published": str, "source": str, "text": str, "chars": int,
                     "encoding": str, "capture_id": int, "sha256": str, "version": int,
-                    "is_current": int, "removed_at": str, "fetched_at": str, "extracted_at": str,
+                    "is_current": int, "removed_at": str, "template": str, "tables_from": str,
+                    "tables_found": str, "cells": int, "checks_failed": int, "problems": int,
+                    "fetched_at": str, "extracted_at": str,
                     "extractor": str,
                 }, pk="id", foreign_keys=[("agency_id", "agencies", "id"),
                                           ("capture_id", "captures", "id")])
                 db["reports"].create_index(["url", "sha256"], unique=True)
                 db["reports"].create_index(["agency_id", "year"])
+            if "cells" not in db.table_names():
+                # NUMERIC: counts stay integers, money (万元) keeps its decimals.
+                db.execute(
+                    'create table cells (report_id integer references reports(id), "table" text,'
+                    ' "row" text, col text, raw text, value numeric, kind text, note text,'
+                    ' capture_id integer references captures(id),'
+                    ' primary key (report_id, "table", "row", col))')
+            if "checks" not in db.table_names():
+                db["checks"].create({
+                    "report_id": int, "rule": str, "scope": str, "outcome": str, "detail": str,
+                    "compared": str,
+                }, pk=("report_id", "rule", "scope"), foreign_keys=[("report_id", "reports", "id")])
             if "problems" not in db.table_names():
                 db["problems"].create({
                     "id": int, "agency_id": str, "capture_id": int, "report_id": int,
@@ -316,6 +330,34 @@ class Archive:
                               [row["capture_id"]])
         return rid
 
+    def save_tables(self, report_id: int, cells: list, checks: list, capture_id: int | None) -> None:
+        """Replace a report's cells and checks (derived data: rebuilt on every extract)."""
+        import json as _json
+
+        with self.transaction():
+            self.conn.execute("delete from cells where report_id = ?", [report_id])
+            self.conn.execute("delete from checks where report_id = ?", [report_id])
+            self.conn.executemany(
+                'insert into cells (report_id, "table", "row", col, raw, value, kind, note, capture_id)'
+                " values (?,?,?,?,?,?,?,?,?)",
+                [(report_id, c.table, c.row, c.col, c.raw, c.value, c.kind, c.note or None, capture_id)
+                 for c in cells])
+            self.conn.executemany(
+                "insert into checks (report_id, rule, scope, outcome, detail, compared) values (?,?,?,?,?,?)",
+                [(report_id, c.rule, c.scope, c.outcome, c.detail,
+                  _json.dumps(c.compared, ensure_ascii=False, default=str)) for c in checks])
+            self.conn.execute(
+                "update reports set checks_failed = ?, cells = ? where id = ?",
+                [sum(c.outcome == "fail" for c in checks), len(cells), report_id])
+
+    def load_tables(self, report_id: int) -> dict:
+        """A report's canonical tables rebuilt from its cells (table → row → col → value)."""
+        out: dict = {}
+        for t, r, c, v, _kind in self.conn.execute(
+                'select "table", "row", col, value, kind from cells where report_id = ?', [report_id]):
+            out.setdefault(t, {}).setdefault(r, {})[c] = v
+        return out
+
     def save_problem(self, *, agency_id, capture_id, url, stage, code, message,
                      report_id=None) -> None:
         with self.transaction():
@@ -327,7 +369,7 @@ class Archive:
 
     def clear_extract_problems(self, capture_id: int) -> None:
         with self.transaction():
-            self.conn.execute("delete from problems where capture_id = ? and stage = 'extract'",
+            self.conn.execute("delete from problems where capture_id = ? and stage in ('extract', 'tables')",
                               [capture_id])
 
     def rebuild_fts(self) -> int:

@@ -3,7 +3,8 @@
 \b
     nianbao demo                 replica sites → crawl → extract → Datasette, in one go
     nianbao crawl                crawl a registry's agencies into archive.db (captures only)
-    nianbao extract              rebuild reports, problems and the search index from captures
+    nianbao extract              rebuild reports, tables, checks, problems, search index from captures
+    nianbao parse FILE [--json]  parse one local file (HTML, PDF, DOCX, XLSX, text dump)
     nianbao serve                publish archive.db with Datasette
     nianbao replica              serve the bundled replica web on 127.0.0.1
     nianbao nightly              crawl + extract + health table; exit 1 if an agency is failing
@@ -269,6 +270,50 @@ def run_child(args: list[str]) -> int:
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the document as JSON (report-schema.md shape).")
+@click.option("--full", is_flag=True, help="With --json: also text, every cell with its raw text, check details.")
+@click.option("--content-type", default=None, help="Declared content type, when the file name does not tell.")
+def parse(file, as_json, full, content_type):
+    """Parse one local file (HTML, PDF, DOCX, DOC, XLSX, XLS or a text dump) into the canonical
+    tables, run the checks, and print the result. Exit status 2 when the file cannot be read.
+
+    \b
+    Examples:
+      nianbao parse report.html
+      nianbao parse report.pdf --json | jq .tables.requests.new_received
+    """
+    from extract.document import read_document
+
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as e:
+        raise click.ClickException(f"cannot read {file}: {e.strerror}") from None
+    doc = read_document(data, content_type=content_type, filename=None if file == "-" else Path(file).name)
+    if as_json:
+        click.echo(json.dumps(doc.to_full_json() if full else doc.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{file}: {doc.format}")
+        click.echo(f"  title      {doc.title or '-'}")
+        click.echo(f"  year       {doc.year or '-'}    published {doc.published or '-'}    template {doc.template or '-'}")
+        for t in ("active", "requests", "appeals"):
+            rows = doc.tables.get(t) or {}
+            n = sum(len(v) for v in rows.values())
+            click.echo(f"  {t:10} {f'{len(rows)} rows, {n} cells' if rows else 'not found'}")
+        failed = [c for c in doc.checks if c.outcome == "fail"]
+        click.echo(f"  checks     {len(doc.checks)} run, {len(failed)} failed")
+        for c in failed:
+            click.echo(f"    ✗ {c.rule} [{c.scope}] {c.detail}")
+        for p in doc.problems:
+            click.echo(f"  ! {p.code}: {p.message}")
+    if not doc.readable:
+        msg = "; ".join(p.message for p in doc.problems if p.code in
+                        ("undecodable", "unreadable", "needs_converter", "empty_text"))
+        click.echo(f"error: {file} cannot be read: {msg}", err=True)
+        sys.exit(2)
 
 
 @cli.command()

@@ -1,6 +1,10 @@
-"""Captures → reports and problems. Re-runnable: it reads only stored captures, never the network,
-and upserts by (url, content hash), so running it twice changes nothing and a later extractor can
-rebuild every derived row from the same captures.
+"""Captures → reports, cells, checks and problems. Re-runnable: it reads only stored captures, never
+the network, and upserts by (url, content hash), so running it twice changes nothing and a later
+extractor can rebuild every derived row from the same captures.
+
+A report is its page plus the attachments that page links (PDF, DOCX, XLS…). The page gives the
+title and date; the tables come from the page when it has them, else from the attachment that
+does; a page that is only a shell around a document takes its text from the document.
 """
 from __future__ import annotations
 
@@ -10,24 +14,57 @@ import logging
 from tqdm import tqdm
 
 from crawler.archive import Archive, utcnow
-from extract.document import EXTRACTOR_VERSION, document_from_html
+from extract.checks import run_checks
+from extract.document import EXTRACTOR_VERSION, Document, read_document
 from extract.identity import classify_title, report_year
 
 log = logging.getLogger(__name__)
 
+SHELL_CHARS = 300  # a page with less main text than this is a shell around its attachment
+
+
+def _attachments(archive: Archive, url: str) -> list[dict]:
+    """The latest successful capture of each attachment linked from the report page ``url``."""
+    return list(archive.db.query(
+        "select * from captures c where kind = 'attachment' and ok = 1 and sha256 is not null"
+        " and parent_url = ? and id = (select max(id) from captures c2 where c2.request_key ="
+        " c.request_key and c2.ok = 1) order by id", [url]))
+
+
+def _read(archive: Archive, cap: dict) -> Document:
+    body = archive.blobs.get(cap["sha256"])
+    return read_document(body, content_type=cap["content_type"], url=cap["final_url"] or cap["url"],
+                         filename=cap["link_title"])
+
+
+def _merge(doc: Document, atts: list[tuple[dict, Document]]) -> tuple[str, int | None]:
+    """Fold attachments into the page's document; returns (tables_from, capture id of tables)."""
+    tables_from, tables_cap = ("page", None) if doc.tables else ("none", None)
+    for cap, adoc in atts:
+        if not doc.tables and adoc.tables:
+            doc.tables, doc.cells, doc.checks = adoc.tables, adoc.cells, adoc.checks
+            doc.template = adoc.template
+            doc.problems = [p for p in doc.problems if p.code not in (
+                "table_missing", "tables_as_images", "rows_missing", "pre2019_no_tables")]
+            tables_from, tables_cap = f"attachment ({adoc.format})", cap["id"]
+            for p in adoc.problems:
+                doc.add(p.code, f"attachment: {p.message}")
+        if len(doc.text.strip()) < SHELL_CHARS and adoc.text.strip():
+            doc.text = (doc.text.strip() + "\n" + adoc.text).strip()
+    return tables_from, tables_cap
+
 
 def run_extract(archive: Archive, progress: bool = True) -> dict:
     captures = archive.report_captures()
-    counts = {"captures": len(captures), "reports": 0, "problems": 0, "not_reports": 0}
-    for cap in tqdm(captures, desc="extract", unit="page", disable=not progress):
-        body = archive.blobs.get(cap["sha256"])
-        doc = document_from_html(body, cap["content_type"], cap["final_url"] or cap["url"])
+    counts = {"captures": len(captures), "reports": 0, "problems": 0, "not_reports": 0,
+              "attachments": 0, "cells": 0, "checks_failed": 0}
+    for cap in tqdm(captures, desc="extract", unit="report", disable=not progress):
+        doc = _read(archive, cap)
         archive.clear_extract_problems(cap["id"])
-        base = {"agency_id": cap["agency_id"], "capture_id": cap["id"], "url": cap["url"],
-                "stage": "extract"}
+        base = {"agency_id": cap["agency_id"], "capture_id": cap["id"], "url": cap["url"]}
         if not doc.readable:
             for p in doc.problems:
-                archive.save_problem(**base, code=p.code, message=p.message)
+                archive.save_problem(**base, stage="extract", code=p.code, message=p.message)
                 counts["problems"] += 1
             continue
         title = doc.title or cap["link_title"] or ""
@@ -35,10 +72,16 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
         verdict = classify_title(title, cap["agency_name"], aliases)
         if verdict.kind != "report":
             # The list promised a report, the page says otherwise: keep the capture, say why.
-            archive.save_problem(**base, code="not_a_report",
+            archive.save_problem(**base, stage="extract", code="not_a_report",
                                  message=f"page title {title!r}: {verdict.reason}")
             counts["not_reports"] += 1
             continue
+        atts = []
+        for acap in _attachments(archive, cap["url"]):
+            archive.clear_extract_problems(acap["id"])
+            atts.append((acap, _read(archive, acap)))
+            counts["attachments"] += 1
+        tables_from, tables_cap = _merge(doc, atts)
         published = doc.published or cap["link_date"]
         gone = archive.conn.execute(
             "select removed_at from report_links where agency_id = ? and url = ?",
@@ -50,13 +93,51 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
             "url": cap["url"], "published": published, "source": doc.source, "text": doc.text,
             "chars": len(doc.text), "encoding": doc.encoding, "capture_id": cap["id"],
             "sha256": cap["sha256"], "fetched_at": cap["first_fetched_at"],
-            "removed_at": gone[0] if gone else None,
+            "removed_at": gone[0] if gone else None, "template": doc.template,
+            "tables_from": tables_from,
+            "tables_found": ",".join(t for t in ("active", "requests", "appeals") if doc.tables.get(t)) or None,
+            "problems": len(doc.problems),
             "extracted_at": utcnow(), "extractor": EXTRACTOR_VERSION,
         })
+        archive.save_tables(rid, doc.cells, doc.checks, tables_cap or cap["id"])
         counts["reports"] += 1
+        counts["cells"] += len(doc.cells)
         for p in doc.problems:
-            archive.save_problem(**base, report_id=rid, code=p.code, message=p.message)
+            stage = "extract" if p.code in ("no_date", "empty_text") else "tables"
+            archive.save_problem(**base, report_id=rid, stage=stage, code=p.code, message=p.message)
             counts["problems"] += 1
+        for acap, adoc in atts:
+            for p in adoc.problems:
+                if p.code in ("needs_converter", "unreadable", "undecodable", "no_text_layer"):
+                    archive.save_problem(agency_id=acap["agency_id"], capture_id=acap["id"],
+                                         url=acap["url"], report_id=rid, stage="attachment",
+                                         code=p.code, message=p.message)
+                    counts["problems"] += 1
+    counts["checks_failed"] = cross_year_checks(archive)
     counts["indexed"] = archive.rebuild_fts()
     log.info("extract: %s", counts)
     return counts
+
+
+def cross_year_checks(archive: Archive) -> int:
+    """Re-run every current report's checks with the same agency's previous-year report, so the
+    continuity rules (carried_forward(y−1) = carried_over(y), in_force chains) are assessed."""
+    current = list(archive.db.query(
+        "select id, agency_id, year, template from reports where is_current = 1 and cells > 0"
+        " and year is not null order by agency_id, year"))
+    by_key = {(r["agency_id"], r["year"]): r for r in current}
+    failed = 0
+    for r in current:
+        prev = by_key.get((r["agency_id"], r["year"] - 1))
+        tables = archive.load_tables(r["id"])
+        checks = run_checks(tables, r["template"], archive.load_tables(prev["id"]) if prev else None)
+        with archive.transaction():
+            archive.conn.execute("delete from checks where report_id = ?", [r["id"]])
+            archive.conn.executemany(
+                "insert into checks (report_id, rule, scope, outcome, detail, compared) values (?,?,?,?,?,?)",
+                [(r["id"], c.rule, c.scope, c.outcome, c.detail,
+                  json.dumps(c.compared, ensure_ascii=False, default=str)) for c in checks])
+            archive.conn.execute("update reports set checks_failed = ? where id = ?",
+                                 [sum(c.outcome == "fail" for c in checks), r["id"]])
+        failed += sum(c.outcome == "fail" for c in checks)
+    return failed

@@ -1,16 +1,44 @@
-"""One captured page (bytes) → a Document: text, title, dates and the problems met on the way.
+"""One document (a captured page or attachment, or a local file) → a Document: text, title, dates,
+the standard tables in canonical form, their checks, and the problems met on the way.
 
 Pure: no database, no network, so ``nianbao parse FILE`` and the archive's extract step share it.
 Problems are collected, not raised: an unreadable page is a fact about the source to record.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass, field
 
+from extract.checks import Check, run_checks
 from extract.decode import UndecodableError, decode_html
-from extract.text import extract_page
+from extract.formats import (NeedsConverter, convert_doc, doc_text_antiword, docx_text, grid_text,
+                             pdf_text, sniff)
+from extract.grids.errors import UnreadableDocument
+from extract.identity import issuer_of, report_year
+from extract.tables import CellRecord, TablesResult, parse_tables
+from extract.text import extract_page, gkmlpt_detail
 
-EXTRACTOR_VERSION = "text-1"
+EXTRACTOR_VERSION = "tables-1"
+
+# Problem strings from extract.tables, sorted into codes a user can facet on.
+PROBLEM_CODES = [
+    (re.compile(r"image"), "tables_as_images"),
+    (re.compile(r"pre-2019|pre2019"), "pre2019_no_tables"),
+    (re.compile(r"unmatched row label"), "unmatched_row"),
+    (re.compile(r"table not found"), "table_missing"),
+    (re.compile(r"rows matched, template"), "rows_missing"),
+    (re.compile(r"mapped by position|not \(all\) recognised|header is not recognised"), "columns_by_position"),
+    (re.compile(r"unreadable value"), "unreadable_value"),
+    (re.compile(r"mixed templates|both templates|not in the .* template|template undetermined"), "template_mixed"),
+    (re.compile(r"values, expected|values under|under one column header|no value for"), "row_shape"),
+]
+
+
+def problem_code(message: str) -> str:
+    for rx, code in PROBLEM_CODES:
+        if rx.search(message):
+            return code
+    return "table_shape"
 
 
 @dataclass
@@ -21,33 +49,195 @@ class Problem:
 
 @dataclass
 class Document:
-    url: str | None
+    url: str | None = None
+    filename: str | None = None
+    format: str | None = None
     title: str | None = None
+    agency: str | None = None
+    year: int | None = None
     published: str | None = None
     source: str | None = None
     text: str = ""
     encoding: str | None = None
     meta: dict = field(default_factory=dict)
+    template: str | None = None
+    tables: dict = field(default_factory=dict)
+    cells: list[CellRecord] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def readable(self) -> bool:
-        return not any(p.code in ("undecodable", "empty_text") for p in self.problems)
+        return not any(p.code in ("undecodable", "unreadable", "needs_converter", "empty_text")
+                       for p in self.problems)
+
+    def add(self, code: str, message: str) -> None:
+        if not any(p.code == code and p.message == message for p in self.problems):
+            self.problems.append(Problem(code, message))
+
+    def to_json(self) -> dict:
+        """The JSON shape of one parsed document (report-schema.md); absent tables omitted."""
+        out = {"title": self.title, "agency": self.agency, "year": self.year,
+               "published": self.published, "template": self.template,
+               "tables": {k: v for k, v in self.tables.items() if v},
+               "checks": [{"rule": c.rule, "scope": c.scope, "outcome": c.outcome, "detail": c.detail}
+                          for c in self.checks],
+               "problems": [p.message for p in self.problems]}
+        return out
+
+    def to_full_json(self) -> dict:
+        d = self.to_json()
+        d.update({"url": self.url, "format": self.format, "source": self.source,
+                  "encoding": self.encoding, "text": self.text,
+                  "cells": [asdict(c) for c in self.cells],
+                  "checks": [asdict(c) for c in self.checks],
+                  "problems": [asdict(p) for p in self.problems]})
+        return d
+
+
+def guess_title(text: str) -> str | None:
+    """A file has no <title>: take the first short line among the first ones that names a report
+    (titles broken over two lines, 乌苏市民政局2021年政府信息公开 / 工作年度报告, are joined)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()][:15]
+    for i, ln in enumerate(lines):
+        if len(ln) <= 60 and "报告" in ln and re.search(r"(19|20)\d{2}|[〇一二]{4}", ln + (lines[i - 1] if i else "")):
+            if i and len(lines[i - 1]) <= 40 and "公开" in lines[i - 1] and "报告" not in lines[i - 1]:
+                return lines[i - 1] + ln
+            return ln
+    return None
+
+
+DATE_LINE_RE = re.compile(r"(?:发布|发文|成文|印发)?(?:时间|日期)\s*[:：]\s*([0-9０-９年月日/.\- :]{8,25})")
+SIGNED_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+
+
+def text_date(text: str) -> str | None:
+    """Publication date of a file: a 发布时间 line near the top, else the signature date at the end."""
+    from extract.text import parse_date
+
+    m = DATE_LINE_RE.search(text[:3000])
+    if m and parse_date(m.group(1)):
+        return parse_date(m.group(1))
+    tail = [ln.strip() for ln in text.splitlines() if ln.strip()][-4:]
+    for ln in reversed(tail):
+        m = SIGNED_RE.search(ln)
+        if m:
+            return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    return None
+
+
+def apply_tables(doc: Document, result: TablesResult, previous_tables: dict | None = None) -> None:
+    doc.template = result.template
+    doc.tables = result.tables
+    doc.cells = result.cells
+    for msg in result.problems:
+        doc.add(problem_code(msg), msg)
+    if result.template and result.template != "pre2019" and result.tables:
+        doc.checks = run_checks(result.tables, result.template, previous_tables)
+
+
+def _finish(doc: Document) -> Document:
+    if doc.title:
+        doc.year = report_year(doc.title, doc.published)
+        doc.agency = doc.agency or issuer_of(doc.title) or None
+    if doc.readable and not doc.text.strip():
+        doc.add("empty_text", "no text found in the document")
+    return doc
+
+
+def read_html(data: bytes, content_type: str | None, doc: Document) -> None:
+    from extract.grids.html import read_html as read_html_grids
+
+    try:
+        decoded = decode_html(data, content_type)
+    except UndecodableError as e:
+        doc.add("undecodable", str(e))
+        return
+    doc.encoding = decoded.encoding
+    page = extract_page(decoded.text, doc.url)
+    doc.title, doc.published, doc.source = page.title, page.published, page.source
+    doc.text, doc.meta = page.text or "", page.meta
+    if not doc.published:
+        doc.add("no_date", "no publication date on the page")
+    rd = read_html_grids(decoded.text)
+    if not rd.grids:
+        detail = gkmlpt_detail(decoded.text)  # the article is JSON inside the page's script
+        if detail:
+            rd = read_html_grids(detail)
+    apply_tables(doc, parse_tables(rd.grids, doc.text, images=rd.images))
+
+
+def read_binary(data: bytes, fmt: str, doc: Document) -> None:
+    from extract.grids.docx import grids_from_docx
+    from extract.grids.pdf import grids_from_pdf
+    from extract.grids.xlsx import grids_from_xls, grids_from_xlsx
+
+    try:
+        if fmt == "doc":
+            tool, converted = convert_doc(data)
+            if converted is None:  # antiword: text only, tables as text dump lines
+                doc.text = doc_text_antiword(data)
+                doc.add("tables_from_text", "DOC read with antiword: tables read from text, not cells")
+                from extract.grids.textdump import grids_from_text
+                apply_tables(doc, parse_tables(grids_from_text(doc.text), doc.text))
+                return
+            data, fmt = converted, "docx"
+        if fmt == "pdf":
+            doc.text, pages = pdf_text(data)
+            grids = grids_from_pdf(data)
+            if pages and not doc.text.strip():
+                doc.add("no_text_layer", f"PDF of {pages} page(s) has no text layer (scanned?): needs OCR")
+        elif fmt == "docx":
+            doc.text = docx_text(data)
+            grids = grids_from_docx(data)
+        elif fmt == "xlsx":
+            grids = grids_from_xlsx(data)
+            doc.text = grid_text(grids)
+        elif fmt == "xls":
+            grids = grids_from_xls(data)
+            doc.text = grid_text(grids)
+        else:
+            raise UnreadableDocument(f"unsupported format {fmt}")
+    except NeedsConverter as e:
+        doc.add("needs_converter", str(e))
+        return
+    except UnreadableDocument as e:
+        doc.add("unreadable", str(e))
+        return
+    doc.title = guess_title(doc.text)
+    doc.published = text_date(doc.text)
+    apply_tables(doc, parse_tables(grids, doc.text))
+
+
+def read_document(data: bytes, *, content_type: str | None = None, url: str | None = None,
+                  filename: str | None = None) -> Document:
+    fmt = sniff(data, content_type, filename or url)
+    doc = Document(url=url, filename=filename, format=fmt)
+    if not data:
+        doc.add("unreadable", "empty file")
+        return doc
+    if fmt == "html":
+        read_html(data, content_type, doc)
+    elif fmt == "text":
+        try:
+            decoded = decode_html(data, content_type)
+        except UndecodableError as e:
+            doc.add("undecodable", str(e))
+            return doc
+        from extract.grids.textdump import grids_from_text
+
+        doc.text, doc.encoding = decoded.text, decoded.encoding
+        doc.title = guess_title(doc.text)
+        doc.published = text_date(doc.text)
+        apply_tables(doc, parse_tables(grids_from_text(doc.text), doc.text))
+    elif fmt == "zip":
+        doc.add("unreadable", "a zip archive that is neither DOCX nor XLSX")
+    else:
+        read_binary(data, fmt, doc)
+    return _finish(doc)
 
 
 def document_from_html(body: bytes, content_type: str | None = None, url: str | None = None) -> Document:
-    doc = Document(url=url)
-    try:
-        decoded = decode_html(body, content_type)
-    except UndecodableError as e:
-        doc.problems.append(Problem("undecodable", str(e)))
-        return doc
-    doc.encoding = decoded.encoding
-    page = extract_page(decoded.text, url)
-    doc.title, doc.published, doc.source = page.title, page.published, page.source
-    doc.text, doc.meta = page.text or "", page.meta
-    if not doc.text.strip():
-        doc.problems.append(Problem("empty_text", "no main text found on the page"))
-    if not doc.published:
-        doc.problems.append(Problem("no_date", "no publication date on the page"))
-    return doc
+    doc = Document(url=url, format="html")
+    read_html(body, content_type, doc)
+    return _finish(doc)

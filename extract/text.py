@@ -502,22 +502,30 @@ def _find_scope(root, html: str):
         if found:
             best = max(found, key=lambda el: len(el.text_content())) if len(found) > 1 else found[0]
             return best, label, best
-    if "_CONFIG.DETAIL" in html:
-        m = _GKML_DETAIL.search(html)
-        if m:
-            try:
-                obj, _ = json.JSONDecoder().raw_decode(html, m.end())
-            except ValueError:
-                obj = None
-            content = obj.get("content") if isinstance(obj, dict) else None
-            if isinstance(content, str) and content.strip():
-                try:
-                    frag = lxml.html.fragment_fromstring(content, create_parent="div", parser=_PARSER)
-                except (etree.ParserError, ValueError):
-                    frag = None
-                if frag is not None and _has_content(frag):
-                    return frag, "gkmlpt:DETAIL", None
+    content = gkmlpt_detail(html)
+    if content:
+        try:
+            frag = lxml.html.fragment_fromstring(content, create_parent="div", parser=_PARSER)
+        except (etree.ParserError, ValueError):
+            frag = None
+        if frag is not None and _has_content(frag):
+            return frag, "gkmlpt:DETAIL", None
     return None, None, None
+
+
+def gkmlpt_detail(html: str) -> str | None:
+    """The article HTML a gkmlpt page carries JSON-escaped in ``window._CONFIG.DETAIL.content``."""
+    if "_CONFIG.DETAIL" not in html:
+        return None
+    m = _GKML_DETAIL.search(html)
+    if not m:
+        return None
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(html, m.end())
+    except ValueError:
+        return None
+    content = obj.get("content") if isinstance(obj, dict) else None
+    return content if isinstance(content, str) and content.strip() else None
 
 
 def _outside_text(root, skip) -> str:
