@@ -98,7 +98,7 @@ class Archive:
                     "county": str, "level": str, "year": int, "title": str, "url": str,
                     "published": str, "source": str, "text": str, "chars": int,
                     "encoding": str, "capture_id": int, "sha256": str, "version": int,
-                    "is_current": int, "removed_at": str, "template": str, "tables_from": str,
+                    "is_current": int, "removed_at": str, "also_at": str, "template": str, "tables_from": str,
                     "tables_found": str, "cells": int, "checks_failed": int, "problems": int,
                     "fetched_at": str, "extracted_at": str,
                     "extractor": str,
@@ -267,7 +267,8 @@ class Archive:
         (or the same error) again updates the existing row; anything else is a new capture."""
         sha = self.blobs.put(item.body) if item.body else None
         rkey = request_key(item.method, item.url, item.request_body)
-        outcome = f"{item.status or ''}|{sha or ''}|{item.error or ''}"
+        # kind is part of the answer's identity: a Hanweb year page is a list page and a report page.
+        outcome = f"{item.kind}|{item.status or ''}|{sha or ''}|{item.error or ''}"
         now = item.fetched_at or utcnow()
         ctype = _first(item.headers.get("Content-Type")) if item.headers else None
         ok = int(item.error is None and item.status is not None and 200 <= item.status < 300)

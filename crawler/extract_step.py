@@ -16,7 +16,7 @@ from tqdm import tqdm
 from crawler.archive import Archive, utcnow
 from extract.checks import run_checks
 from extract.document import EXTRACTOR_VERSION, Document, read_document
-from extract.identity import classify_title, report_year
+from extract.identity import classify_title, normalize, report_year
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _merge(doc: Document, atts: list[tuple[dict, Document]]) -> tuple[str, int |
             doc.tables, doc.cells, doc.checks = adoc.tables, adoc.cells, adoc.checks
             doc.template = adoc.template
             doc.problems = [p for p in doc.problems if p.code not in (
-                "table_missing", "tables_as_images", "rows_missing", "pre2019_no_tables")]
+                "table_missing", "tables_as_images", "rows_missing", "pre2019_no_tables", "tables_in_attachment")]
             tables_from, tables_cap = f"attachment ({adoc.format})", cap["id"]
             for p in adoc.problems:
                 doc.add(p.code, f"attachment: {p.message}")
@@ -57,11 +57,15 @@ def _merge(doc: Document, atts: list[tuple[dict, Document]]) -> tuple[str, int |
 def run_extract(archive: Archive, progress: bool = True) -> dict:
     captures = archive.report_captures()
     counts = {"captures": len(captures), "reports": 0, "problems": 0, "not_reports": 0,
-              "attachments": 0, "cells": 0, "checks_failed": 0}
+              "attachments": 0, "cells": 0, "checks_failed": 0, "duplicates": 0}
     for cap in tqdm(captures, desc="extract", unit="report", disable=not progress):
         doc = _read(archive, cap)
         archive.clear_extract_problems(cap["id"])
         base = {"agency_id": cap["agency_id"], "capture_id": cap["id"], "url": cap["url"]}
+        atts_caps = _attachments(archive, cap["url"])
+        if atts_caps and all(p.code != "undecodable" for p in doc.problems):
+            # A shell page (a viewer around its PDF) has no text of its own: its document has.
+            doc.problems = [p for p in doc.problems if p.code != "empty_text"]
         if not doc.readable:
             for p in doc.problems:
                 archive.save_problem(**base, stage="extract", code=p.code, message=p.message)
@@ -70,18 +74,44 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
         title = doc.title or cap["link_title"] or ""
         aliases = tuple(json.loads(cap["agency_aliases"] or "[]"))
         verdict = classify_title(title, cap["agency_name"], aliases)
+        if verdict.kind != "report" and cap["link_title"]:
+            # Pages titled with the site's name (a per-year view, a viewer shell): the list's link
+            # named the report, and that is what the agency calls it.
+            by_link = classify_title(cap["link_title"], cap["agency_name"], aliases)
+            if by_link.kind == "report" and verdict.reason.startswith(("no year", "no 年度报告")):
+                title, verdict = cap["link_title"], by_link
         if verdict.kind != "report":
             # The list promised a report, the page says otherwise: keep the capture, say why.
             archive.save_problem(**base, stage="extract", code="not_a_report",
                                  message=f"page title {title!r}: {verdict.reason}")
             counts["not_reports"] += 1
             continue
+        year = report_year(title, doc.published or cap["link_date"])
+        twin = archive.conn.execute(
+            "select id, also_at from reports where agency_id = ? and year is ? and url != ?"
+            " and replace(replace(title, ' ', ''), '　', '') = ? limit 1",
+            [cap["agency_id"], year, cap["url"], normalize(title)]).fetchone()
+        if twin:
+            # The same report reached under another URL (a second column, a module view): one
+            # report, the other address remembered.
+            also = json.loads(twin[1] or "[]")
+            if cap["url"] not in also:
+                with archive.transaction():
+                    archive.conn.execute("update reports set also_at = ? where id = ?",
+                                         [json.dumps(also + [cap["url"]], ensure_ascii=False), twin[0]])
+            counts["duplicates"] += 1
+            continue
         atts = []
-        for acap in _attachments(archive, cap["url"]):
+        for acap in atts_caps:
             archive.clear_extract_problems(acap["id"])
             atts.append((acap, _read(archive, acap)))
             counts["attachments"] += 1
         tables_from, tables_cap = _merge(doc, atts)
+        if not doc.text.strip():
+            archive.save_problem(**base, stage="extract", code="empty_text",
+                                 message="no text on the page nor in its attachments")
+            counts["problems"] += 1
+            continue
         published = doc.published or cap["link_date"]
         gone = archive.conn.execute(
             "select removed_at from report_links where agency_id = ? and url = ?",

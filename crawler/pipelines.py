@@ -60,7 +60,7 @@ class ArchivePipeline:
             for key in AGENCY_KEYS:
                 row[key] = int(stats.get(f"agency/{agency_id}/{key}", 0))
             # A vanished link only means "removed" when every list page of the agency was read.
-            row["lists_complete"] = int(reason == "finished" and row["list_pages"] == row["list_pages_requested"]
+            row["lists_complete"] = int(reason == "finished" and row["list_pages"] > 0
                                         and row["list_errors"] == 0)
             rows.append(row)
         if reason != "finished":

@@ -16,12 +16,13 @@ from extract.formats import (NeedsConverter, convert_doc, doc_text_antiword, doc
 from extract.grids.errors import UnreadableDocument
 from extract.identity import issuer_of, report_year
 from extract.tables import CellRecord, TablesResult, parse_tables
-from extract.text import extract_page, gkmlpt_detail
+from extract.text import extract_page
 
 EXTRACTOR_VERSION = "tables-1"
 
 # Problem strings from extract.tables, sorted into codes a user can facet on.
 PROBLEM_CODES = [
+    (re.compile(r"tables not on the page"), "tables_in_attachment"),
     (re.compile(r"image"), "tables_as_images"),
     (re.compile(r"pre-2019|pre2019"), "pre2019_no_tables"),
     (re.compile(r"unmatched row label"), "unmatched_row"),
@@ -160,11 +161,7 @@ def read_html(data: bytes, content_type: str | None, doc: Document) -> None:
     if not doc.published:
         doc.add("no_date", "no publication date on the page")
     rd = read_html_grids(decoded.text)
-    if not rd.grids:
-        detail = gkmlpt_detail(decoded.text)  # the article is JSON inside the page's script
-        if detail:
-            rd = read_html_grids(detail)
-    apply_tables(doc, parse_tables(rd.grids, doc.text, images=rd.images))
+    apply_tables(doc, parse_tables(rd.grids, doc.text, images=rd.images, documents=rd.documents))
 
 
 def read_binary(data: bytes, fmt: str, doc: Document) -> None:

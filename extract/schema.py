@@ -13,12 +13,20 @@ Shape of the data:
   matching extends ``variants``; nothing else should need to change.
 * In table ``active`` the columns depend on the row (規章 has three numbers, 行政许可 one in 2021);
   ``cols("active", template, row)`` lists them.
+* Label matching for parsers (end of this module): ``fold`` / ``norm_label`` reduce a printed label
+  (typos aside) to a comparable key; ``match_row`` / ``match_col`` return the canonical key by
+  meaning (exact, variant, keyword rule, similarity above a threshold) or None — never a guess;
+  ``section_table`` / ``header_table`` say which table a heading or header cell belongs to.
 
 Canonical cell dicts look like ``{"requests": {"new_received": {"natural_person": 0, ...}}}``:
 table key → row key → column key → value (int, float, or None for blank/dash cells).
 """
 from __future__ import annotations
 
+import difflib as _difflib
+import functools as _functools
+import re as _re
+import unicodedata as _unicodedata
 from dataclasses import dataclass
 
 PRE2019, T2019, T2021 = "pre2019", "2019", "2021"
@@ -116,7 +124,7 @@ REQUESTS_ROWS: tuple[Field, ...] = (
           "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", (_RESULT, _O), _ONLY21),
     Field("other_misc", "3.其他", (_RESULT, _O), _ONLY21),
     Field("other_total", _O, (_RESULT,), _ONLY19),
-    Field("handled_total", "（七）总计", (_RESULT,)),
+    Field("handled_total", "（七）总计", (_RESULT,), variants=("（七）合计",)),
     Field("carried_forward", "四、结转下年度继续办理", variants=("四、结转下半年度继续办理",)),
 )
 
@@ -322,4 +330,330 @@ __all__ = [
     "ACTIVE_SECTION_LABEL_HEADER", "MONEY_UNIT", "S1", "S5", "S6", "S8", "S9",
     "default_template", "table", "rows", "cols", "row_field", "col_field", "label", "cell_keys",
     "CheckRule", "CHECK_RULES", "CHECKS", "handled_parts", "PASS", "FAIL", "NOT_ASSESSABLE", "OUTCOMES",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Label matching: real reports print the template's labels with typos, traditional characters,
+# full-width or half-width brackets and digits, numbering styles (一、 （一） 1. 1、 (1) ①), and
+# spaces or line breaks inside labels. ``norm_label`` reduces a printed label to a comparable key;
+# ``match_row`` / ``match_col`` find the canonical key by meaning (exact → variant → keyword rule
+# → similarity with a threshold) and return None rather than guess.
+# traditional → simplified, for the characters that occur in the tables' labels and headings
+_TRAD = ("請況組織業機構會務總計開數結轉辦處區這屬於國規穩護權類內過執詢無關沒現製補後確訪舉報訴複覆復議獲認當繳納"
+         "費繼續經維糾審條項範發廢決許罰強單萬對減採購題進衛據統號應實違證証個劃為態諮徵責學產難養殘貧災禮喪該識檔錄"
+         "檢額門體與從險變帶錢遞東專產資訊網頁標準則點擊臺灣參範圍議員傳運營記錄錯誤預計劃級係數並歸檔稱處")
+_SIMP = ("请况组织业机构会务总计开数结转办处区这属于国规稳护权类内过执询无关没现制补后确访举报诉复复复议获认当缴纳"
+         "费继续经维纠审条项范发废决许罚强单万对减采购题进卫据统号应实违证证个划为态咨征责学产难养残贫灾礼丧该识档录"
+         "检额门体与从险变带钱递东专产资讯网页标准则点击台湾参范围议员传运营记录错误预计划级系数并归档称处")
+assert len(_TRAD) == len(_SIMP), (len(_TRAD), len(_SIMP))
+_T2S = str.maketrans(_TRAD, _SIMP)
+_CIRCLED = _re.compile(r"^[\u2460-\u2473\u2776-\u277f\u2780-\u2793]")
+_DROP = _re.compile(r"[\s\u3000\u00a0\u200b-\u200d\ufeff\"'“”‘’「」『』《》〈〉]+")
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "﹙": "(", "﹚": ")",
+                           "．": ".", "·": "", "•": "", "：": ":", "，": ",", "；": ";"})
+_CN = "一二三四五六七八九十"
+_NUMBERING = _re.compile(rf"^(?:\(\s*[{_CN}\d]+\s*\)|[{_CN}]+\s*[、.,]|\d+\s*[、.,)](?!\d)|其中\s*[:,]?)")
+_NUMBER_SPLIT = _re.compile(rf"(?<=.)(?=\([{_CN}]+\)|(?<![{_CN}\d第])[{_CN}]+、|(?<![\d.])\d{{1,2}}[、.](?!\d))")
+_TRAILING = _re.compile(r"[:;,.。]+$")
+_PAREN_TAIL = _re.compile(r"\([^()]*\)$")
+
+
+def fold(s: str) -> str:
+    """NFKC, traditional → simplified, brackets unified, spaces/line breaks/quotes dropped."""
+    s = _CIRCLED.sub("", s.strip())
+    s = _unicodedata.normalize("NFKC", s).translate(_T2S).translate(_BRACKETS)
+    return _DROP.sub("", s).replace("其它", "其他")
+
+
+def strip_numbering(s: str) -> str:
+    """Drop leading numbering (一、 (一) 1. 1、 (1) 其中：), repeatedly. ``s`` must be folded."""
+    while True:
+        t = _NUMBERING.sub("", s, count=1)
+        if t == s or not t:
+            return s
+        s = t
+
+
+def norm_label(s: str) -> str:
+    """A printed label → the key used to compare labels (folded, numbering and end punctuation off)."""
+    return _TRAILING.sub("", strip_numbering(fold(s)))
+
+
+def split_numbered(s: str) -> list[str]:
+    """Split a folded label that carries several numbered parts
+    ('三、本年度办理结果(一)予以公开' → ['三、本年度办理结果', '(一)予以公开'])."""
+    parts = [p for p in _NUMBER_SPLIT.split(s) if p]
+    return parts or [s]
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    method: str  # exact | variant | keyword | fuzzy
+    score: float = 1.0
+    era: str | None = None  # for columns whose label identifies a template era
+
+
+# keyword rules: (key, alternatives); an alternative is a tuple of substrings that must all occur.
+# Ordered: the first rule that fires wins, so specific rules come before general ones.
+_ROW_RULES: dict[str, tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]] = {
+    "requests": (
+        ("new_received", (("新收",), ("本年收到",))),
+        ("carried_over", (("上年结转",), ("上年转结",), ("上年度结转",), ("上一年结转",))),
+        ("carried_forward", (("结转下",), ("转入下",), ("下年度继续办理",), ("下一年度继续",))),
+        ("partly_granted", (("部分公开",),)),
+        ("withheld_state_secret", (("国家秘密",),)),
+        ("withheld_prohibited_by_law", (("法律", "禁止"), ("法律", "止公开"), ("行政法规禁止",))),
+        ("withheld_security_stability", (("三安全",), ("一稳定",))),
+        ("withheld_third_party", (("第三方",),)),
+        ("withheld_internal_affairs", (("内部事务",),)),
+        ("withheld_process_info", (("过程性",),)),
+        ("withheld_enforcement_files", (("执法案卷",),)),
+        ("withheld_query_service", (("查询事项",),)),
+        ("other_no_correction", (("不补正",), ("逾期", "补正"))),
+        ("other_fee_unpaid", (("收费通知",), ("缴纳费用",), ("缴纳", "费"))),
+        ("unavailable_not_held", (("不掌握",),)),
+        ("unavailable_needs_creation", (("另行制作",), ("现成信息",))),
+        ("unavailable_unclear", (("补正后",), ("内容", "不明确"))),
+        ("rejected_petition", (("信访",), ("举报投诉",))),
+        ("rejected_repeat", (("重复申请",),)),
+        ("rejected_publication", (("出版物",),)),
+        ("rejected_excessive", (("大量反复",),)),
+        ("rejected_confirmation", (("已获取信息",), ("确认或重新出具",))),
+        ("granted", (("予以公开",),)),
+    ),
+    "active": (
+        ("normative_documents", (("规范性文件",),)),
+        ("regulations", (("规章",),)),
+        ("other_services", (("对外管理服务",),)),
+        ("licensing", (("行政许可",),)),
+        ("penalties", (("行政处罚",),)),
+        ("coercion", (("行政强制",),)),
+        ("fees", (("事业性收费",), ("行政收费",))),
+        ("procurement", (("集中采购",), ("政府采购",))),
+    ),
+    "appeals": (
+        ("litigation_after_review", (("复议后起诉",), ("复议后诉讼",), ("经复议后",))),
+        ("litigation_direct", (("未经复议",), ("直接起诉",))),
+        ("review", (("行政复议",),)),
+    ),
+}
+_COL_RULES: dict[str, tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]] = {
+    "requests": (
+        ("natural_person", (("自然人",),)),
+        ("business", (("商业",), ("企业",))),
+        ("research", (("科研",),)),
+        ("nonprofit", (("公益",),)),
+        ("legal_services", (("法律服务",),)),
+        ("total", (("总计",), ("合计",))),
+    ),
+    "appeals": (
+        ("upheld", (("维持",),)),
+        ("corrected", (("纠正",),)),
+        ("pending", (("尚未",), ("未审结",), ("审理中",))),
+        ("other", (("其他结果",),)),
+        ("total", (("总计",), ("合计",))),
+    ),
+    "active": (
+        ("issued", (("制发",),)),
+        ("repealed", (("废止",),)),
+        ("in_force", (("现行有效",),)),
+        ("decisions", (("处理决定",),)),
+        ("projects", (("采购项目",),)),
+        ("amount", (("收费金额",), ("采购总金额",), ("采购金额",), ("金额",))),
+        ("new_made", (("新制作",),)),
+        ("new_published", (("新公开",),)),
+        ("total_published", (("公开总数",), ("对外公开总",))),
+        ("prev_items", (("上一年项目",), ("上年项目",))),
+        ("change", (("增/减",), ("增减",), ("增(减)",))),
+    ),
+}
+# labels too generic to identify a row outside the table already being read
+GENERIC_LABELS = frozenset({"总计", "合计", "小计", "其他", "其他处理", "其它"})
+FUZZY_THRESHOLD = 0.8
+FUZZY_MARGIN = 0.06
+
+
+def _alt_keys(label: str) -> set[str]:
+    n = norm_label(label)
+    out = {n}
+    tail = _PAREN_TAIL.sub("", n)
+    if len(tail) >= 2:
+        out.add(tail)
+    return out
+
+
+def _build_index(fields) -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
+    exact: dict[str, str] = {}
+    variant: dict[str, str] = {}
+    for f in fields:
+        for k in _alt_keys(f.label):
+            exact.setdefault(k, f.key)
+        for v in f.variants:
+            for k in _alt_keys(v):
+                variant.setdefault(k, f.key)
+    pool = sorted({(k, key) for d in (exact, variant) for k, key in d.items()})
+    return exact, variant, pool
+
+
+_ROW_INDEX = {t: _build_index(TABLES[t].rows) for t in TABLE_KEYS}
+_COL_INDEX = {
+    "requests": _build_index(REQUESTS_COLS),
+    "appeals": _build_index(APPEALS_COLS),
+    "active": _build_index(_ACTIVE_COLS[T2021] + _ACTIVE_COLS[T2019]),
+}
+# which era an active column label identifies when printed exactly
+_ACTIVE_COL_ERA: dict[str, str] = {}
+for _era in (T2019, T2021):
+    for _f in _ACTIVE_COLS[_era]:
+        for _k in _alt_keys(_f.label):
+            _ACTIVE_COL_ERA[_k] = _era
+
+
+def _rule(rules, n: str) -> str | None:
+    for key, alts in rules:
+        for alt in alts:
+            if all(part in n for part in alt):
+                return key
+    return None
+
+
+def _fuzzy(pool: list[tuple[str, str]], n: str, allowed: frozenset[str] | None) -> Match | None:
+    if len(n) < 4:
+        return None
+    best: dict[str, float] = {}
+    sm = _difflib.SequenceMatcher(None, autojunk=False)
+    sm.set_seq2(n)
+    for cand, key in pool:
+        if allowed is not None and key not in allowed:
+            continue
+        if len(cand) < 4:
+            continue
+        sm.set_seq1(cand)
+        if sm.real_quick_ratio() < FUZZY_THRESHOLD or sm.quick_ratio() < FUZZY_THRESHOLD:
+            continue
+        r = sm.ratio()
+        if r > best.get(key, 0.0):
+            best[key] = r
+    if not best:
+        return None
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    key, score = ranked[0]
+    if score < FUZZY_THRESHOLD or (len(ranked) > 1 and score - ranked[1][1] < FUZZY_MARGIN):
+        return None
+    return Match(key, "fuzzy", round(score, 3))
+
+
+def _lookup(index, rules, n: str, allowed: frozenset[str] | None, fuzzy: bool,
+            generic_ok: bool = False) -> Match | None:
+    exact, variant, pool = index
+    for d, how in ((exact, "exact"), (variant, "variant")):
+        k = d.get(n)
+        if k is not None and (allowed is None or k in allowed):
+            return Match(k, how)
+    if n in GENERIC_LABELS and not generic_ok:
+        return None
+    k = _rule(rules, n)
+    if k is not None and (allowed is None or k in allowed):
+        return Match(k, "keyword", 0.9)
+    return _fuzzy(pool, n, allowed) if fuzzy else None
+
+
+_SIX_OTHER = _re.compile(r"^\(六\)其[他它](处理|情形)?$")
+
+
+@_functools.lru_cache(maxsize=8192)
+def match_row(table_key: str, label: str, allowed: frozenset[str] | None = None, fuzzy: bool = True) -> Match | None:
+    """The row a printed row label means in ``table_key`` (None: not recognised — report it).
+
+    ``label`` is the row's own (leaf) label cell; a cell that carries several numbered parts
+    ('（三）不予公开 1.属于国家秘密') is matched on its last part first."""
+    f = fold(label)
+    if not f:
+        return None
+    if table_key == "requests" and _SIX_OTHER.match(f) and (allowed is None or "other_total" in allowed):
+        return Match("other_total", "exact")  # （六）其他 printed without 处理: the 2019 single row
+    parts = split_numbered(f)
+    tries = [parts[-1], f] if len(parts) > 1 else [f]
+    rules = _ROW_RULES.get(table_key, ())
+    for t in tries:
+        n = _TRAILING.sub("", strip_numbering(t))
+        if not n:
+            continue
+        m = _lookup(_ROW_INDEX[table_key], rules, n, allowed, fuzzy)
+        if m is not None:
+            return m
+    return None
+
+
+@_functools.lru_cache(maxsize=4096)
+def match_col(table_key: str, label: str, fuzzy: bool = True) -> Match | None:
+    """The column a printed header cell means in ``table_key``. For ``active`` the returned
+    ``era`` says which template the header text belongs to when it is printed exactly."""
+    n = norm_label(label)
+    if not n:
+        return None
+    m = _lookup(_COL_INDEX[table_key], _COL_RULES.get(table_key, ()), n, None, fuzzy, generic_ok=True)
+    if m is None or table_key != "active":
+        return m
+    era = _ACTIVE_COL_ERA.get(n) if m.method in ("exact", "variant") else None
+    return Match(m.key, m.method, m.score, era)
+
+
+# header words: texts of header cells (column labels, merged group headings) of any table
+HEADER_GROUPS: dict[str, tuple[str, ...]] = {
+    "requests": (REQUESTS_COLS_HEADING, _ORG),
+    "active": (ACTIVE_SECTION_LABEL_HEADER,),
+    "appeals": ("行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉"),
+}
+_HEADER_GROUP_INDEX: dict[str, str] = {norm_label(w): t for t, ws in HEADER_GROUPS.items() for w in ws}
+
+
+@_functools.lru_cache(maxsize=4096)
+def header_table(label: str) -> str | None:
+    """The table a header cell's text belongs to (column label or merged group heading), if any."""
+    n = norm_label(label)
+    if not n:
+        return None
+    if n.startswith("第二十条"):
+        return "active"
+    if n.startswith("本列数据") or n.startswith("(本列数据"):
+        return "requests"
+    t = _HEADER_GROUP_INDEX.get(n)
+    if t is not None:
+        return t
+    hits = [t for t in TABLE_KEYS if _lookup(_COL_INDEX[t], (), n, None, False) is not None]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        return "?"  # a word several tables use (总计, 其他)
+    return None
+
+
+@_functools.lru_cache(maxsize=4096)
+def section_table(line: str) -> str | None:
+    """The standard table whose report section a heading line introduces, if any.
+
+    Matches the headings of 2019+/2021 reports and their common retitlings; long lines (prose)
+    never match."""
+    n = fold(line)
+    if not n or len(n) > 40:
+        return None
+    if ("复议" in n or "行政复议" in n) and ("诉讼" in n or "起诉" in n):
+        return "appeals"
+    top = bool(_TOP_NUMBERING.match(n))  # 二、… (a report section), not （一）… (a sub-heading)
+    if "收到和处理" in n or (top and "处理" in n and "申请" in n and "情况" in n):
+        return "requests"
+    if "主动公开政府信息" in n or (top and "主动公开" in n and "情况" in n and len(n) <= 24):
+        return "active"
+    return None
+
+
+_TOP_NUMBERING = _re.compile(rf"^[{_CN}]+[、.]")
+
+
+__all__ += [
+    "fold", "strip_numbering", "norm_label", "split_numbered", "Match", "match_row", "match_col",
+    "header_table", "section_table", "GENERIC_LABELS", "HEADER_GROUPS", "FUZZY_THRESHOLD",
 ]

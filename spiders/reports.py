@@ -18,7 +18,7 @@ from extract.decode import UndecodableError, decode_html
 from extract.identity import classify_title
 from spiders.challenges import DESCRIPTIONS, challenge_kind
 from spiders.platforms import PLATFORMS, platform_for
-from spiders.platforms.base import attachment_format, attachment_links
+from spiders.platforms.base import attachment_format
 
 
 def _now() -> str:
@@ -65,7 +65,8 @@ class ReportsSpider(scrapy.Spider):
                 continue
             self.count(agency.id, "list_pages_requested")
             yield scrapy.Request(agency.start_url, callback=self.parse_list, errback=self.failed,
-                                 meta={"agency_id": agency.id, "kind": "list", "page": 0},
+                                 meta={"agency_id": agency.id, "kind": "list", "page": 0,
+                                       "options": dict(agency.options)},
                                  dont_filter=True)
 
     def count(self, agency_id: str, key: str, n: int = 1) -> None:
@@ -73,14 +74,15 @@ class ReportsSpider(scrapy.Spider):
 
     def capture(self, response, kind: str, **extra) -> CaptureItem:
         req = response.request
+        fields = {"link_title": response.meta.get("link_title"), "link_date": response.meta.get("link_date")}
+        fields.update({k: extra.pop(k) for k in list(extra) if k in fields})
         return CaptureItem(
             agency_id=response.meta["agency_id"], kind=kind, url=req.url, method=req.method,
             request_body=req.body or b"", final_url=response.url, status=response.status,
             headers=_headers(response), body=response.body, fetched_at=_now(),
             referer=(req.headers.get("Referer") or b"").decode("latin-1") or None,
-            link_title=response.meta.get("link_title"), link_date=response.meta.get("link_date"),
             page=response.meta.get("page"), not_modified=bool(response.meta.get("not_modified")),
-            parent_url=response.meta.get("parent_url"), **extra)
+            parent_url=response.meta.get("parent_url"), **fields, **extra)
 
     # ------------------------------------------------------------------ callbacks
     def parse_list(self, response):
@@ -103,19 +105,39 @@ class ReportsSpider(scrapy.Spider):
             self.count(agency.id, "report_links")
             yield LinkItem(agency_id=agency.id, url=link.url, title=link.title, date=link.date,
                            list_url=response.url)
+            if link.inline or link.url == response.url:
+                # The list page prints the report itself (Hanweb's per-year view): this response
+                # is the report page too; a new request would be dropped as a duplicate.
+                self.count(agency.id, "reports_fetched")
+                yield self.capture(response, "report", link_title=link.title, link_date=link.date)
+                yield from self.follow_attachments(response, decoded.text, agency)
+                continue
             yield scrapy.Request(
                 link.url, callback=self.parse_report, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "report", "link_title": link.title,
-                      "link_date": link.date})
+                      "link_date": link.date, "options": dict(agency.options)})
         for page in platform.next_pages(decoded.text, response.url, response.meta):
             self.count(agency.id, "list_pages_requested")
-            meta = {"agency_id": agency.id, "kind": "list", "page": page.page,
-                    "hanweb_proxy": page.method == "POST"}
+            meta = {**page.meta, "agency_id": agency.id, "kind": "list", "page": page.page,
+                    "hanweb_proxy": page.method == "POST", "optional": page.optional,
+                    "options": dict(agency.options)}
+            headers = dict(page.headers) or None
             if page.method == "POST":
                 yield scrapy.FormRequest(page.url, formdata=dict(page.formdata), callback=self.parse_list,
-                                         errback=self.failed, meta=meta)
+                                         errback=self.failed, meta=meta, headers=headers)
             else:
-                yield scrapy.Request(page.url, callback=self.parse_list, errback=self.failed, meta=meta)
+                yield scrapy.Request(page.url, callback=self.parse_list, errback=self.failed,
+                                     meta=meta, headers=headers)
+
+    def follow_attachments(self, response, text: str, agency):
+        platform = platform_for(agency.platform)
+        for link in platform.attachments(text, response.url, response.meta):
+            self.count(agency.id, "attachments")
+            yield scrapy.Request(
+                link.url, callback=self.parse_attachment, errback=self.failed,
+                meta={"agency_id": agency.id, "kind": "attachment", "link_title": link.title,
+                      "parent_url": response.request.url,
+                      "format": attachment_format(link.url, link.title)})
 
     def parse_report(self, response):
         agency_id = response.meta["agency_id"]
@@ -128,13 +150,7 @@ class ReportsSpider(scrapy.Spider):
             text = decode_html(response.body, ctype).text
         except UndecodableError:
             return  # recorded by extract; its links cannot be read
-        for link in attachment_links(text, response.url):
-            self.count(agency_id, "attachments")
-            yield scrapy.Request(
-                link.url, callback=self.parse_attachment, errback=self.failed,
-                meta={"agency_id": agency_id, "kind": "attachment", "link_title": link.title,
-                      "parent_url": response.request.url,
-                      "format": attachment_format(link.url, link.title)})
+        yield from self.follow_attachments(response, text, self.agencies[agency_id])
 
     def parse_attachment(self, response):
         self.count(response.meta["agency_id"], "attachments_fetched")
@@ -145,9 +161,16 @@ class ReportsSpider(scrapy.Spider):
         request = failure.request
         meta = request.meta
         agency_id = meta["agency_id"]
-        self.count(agency_id, "errors")
-        if meta.get("kind") == "list":
-            self.count(agency_id, "list_errors")
+        expected = bool(meta.get("optional")) and failure.check(HttpError) \
+            and failure.value.response.status == 404
+        if expected:
+            # A page that may legitimately not exist (gkmlpt sites 404 past page 1): recorded, and
+            # it ends the list, but the site is not broken.
+            self.count(agency_id, "optional_pages_missing")
+        else:
+            self.count(agency_id, "errors")
+            if meta.get("kind") == "list":
+                self.count(agency_id, "list_errors")
         status, body, headers, final_url = None, b"", {}, None
         if failure.check(HttpError):
             response = failure.value.response
@@ -163,7 +186,9 @@ class ReportsSpider(scrapy.Spider):
             reason = f"timeout: {failure.getErrorMessage()}"
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        self.logger.warning("fetch failed for %s (%s): %s", agency_id, request.url, reason)
+        if expected:
+            reason = f"{reason} (optional page: the list ends here)"
+        self.logger.log(20 if expected else 30, "fetch failed for %s (%s): %s", agency_id, request.url, reason)
         yield CaptureItem(
             agency_id=agency_id, kind=meta.get("kind", "report"), url=request.url,
             method=request.method, request_body=request.body or b"", final_url=final_url,

@@ -1,15 +1,16 @@
 """The replica web: generated copies of agency websites, served on 127.0.0.1 for tests and the demo.
 
 Real agency sites are slow, flaky, sometimes blocked, and change; tests of the crawler and of the
-whole pipeline need sites that look like them (TRS and Hanweb markup, JavaScript-only paging,
-GBK pages, Word-pasted tables, traps) but answer instantly and always the same way, with a ground
-truth of what they contain. ``build_web`` renders them from the replica registry
+whole pipeline need sites that look like them (TRS, TRS-Fujian, Hanweb and its xxgk module, gkmlpt,
+Anhui, a long-tail VSB site; JavaScript-only paging and JSON APIs; GBK pages; Word-pasted tables;
+PDF/DOCX/XLS(X)/DOC/WPS attachments; anti-bot challenge gateways; traps) but answer instantly and
+always the same way, with a ground truth of what they contain. ``build_web`` renders them from the replica registry
 (``crawler/registry/replica.yml``); ``ReplicaServer`` serves them; ``web.truth`` says what was planted.
 """
 from __future__ import annotations
 
 from .server import ReplicaServer
-from .truth import BadInput, NonReport, PlantedReport, Truth
+from .truth import BadInput, Blocked, NonReport, Placeholder, PlantedAttachment, PlantedReport, Truth
 from .web import Web, build_web
 
 
@@ -20,4 +21,5 @@ def replica_web(registry: str = "replica") -> Web:
     return build_web(load_registry(registry, port=0))
 
 
-__all__ = ["build_web", "replica_web", "ReplicaServer", "Web", "Truth", "PlantedReport", "NonReport", "BadInput"]
+__all__ = ["build_web", "replica_web", "ReplicaServer", "Web", "Truth", "PlantedReport", "NonReport", "BadInput",
+           "Blocked", "Placeholder", "PlantedAttachment"]

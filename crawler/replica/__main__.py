@@ -17,10 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     web = replica_web(args.registry)
     srv = ReplicaServer(web, host=args.bind, port=args.port, verbose=args.verbose)
     counts = web.truth.counts()
+    blocked = {b.agency_id: b.kind for b in web.truth.blocked}
     print(f"replica web on http://{args.bind}:{srv.port}/ (hosts under .localhost resolve to 127.0.0.1)")
     for aid, url in srv.start_urls().items():
         c = counts.get(aid, {})
-        print(f"  {aid:14s} {url}   [{c.get('reports', 0)} reports]")
+        note = f"blocked: HTTP {blocked[aid]}" if aid in blocked else f"{c.get('reports', 0)} reports"
+        print(f"  {aid:14s} {url}   [{note}]")
     sys.stdout.flush()
     try:
         srv.serve_forever()

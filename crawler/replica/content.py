@@ -24,7 +24,7 @@ from .media import png
 from .numbers import Carry, Tables, num
 from .prose import Ctx, ReportShape
 
-KINDS_NON_REPORT = ("news", "notice", "interpretation", "other_agency_report", "other")
+KINDS_NON_REPORT = ("news", "notice", "interpretation", "other_agency_report", "other", "summary")
 
 
 @dataclass
@@ -82,6 +82,12 @@ class Entry:
     note: str = ""
     docid: int = 0
     listed_in: tuple[str, ...] = ("own",)  # columns whose lists link this item
+    # --- used by the platforms added later (trs_fujian, gkmlpt, hanweb_xxgk, anhui, generic)
+    attachments: list = field(default_factory=list)  # attachments.Attachment, in page order
+    body_mode: str = "html"  # 'html' | 'shell' (a note and the attachment link) | 'viewer' (PDF <iframe>)
+    encoding: str | None = None  # bytes of this page when they differ from the site's
+    also_at: list[str] = field(default_factory=list)  # other paths serving the same page
+    extra: dict = field(default_factory=dict)  # platform data (gkmlpt ids, Anhui module id, list dates …)
 
     @property
     def is_report(self) -> bool:
@@ -101,6 +107,8 @@ class SiteSpec:
     entries: list[Entry] = field(default_factory=list)
     broken_pages: set[int] = field(default_factory=set)  # own-column list page indexes answering 500
     ctx_args: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # platform settings of the later platforms (ids, page sizes …)
+    challenge: str | None = None  # '412' | '521': the whole site answers an anti-bot challenge
 
     def entries_in(self, column_key: str) -> list[Entry]:
         """Items a column's list shows, newest first (ties: higher docid first, as TRS sorts)."""
@@ -546,5 +554,11 @@ KNOWN = {"xinjiang-mzt": _xinjiang, "binhu-mzj": _binhu, "changde-mzj": _changde
 def site_spec(agency: Agency) -> SiteSpec | None:
     """The site of one registry entry; None for platforms the replica does not imitate."""
     if agency.platform not in ("trs", "hanweb"):
-        return None
+        from .sites import site_spec as more
+
+        return more(agency)
+    from .sites import KNOWN as MORE
+
+    if agency.id in MORE:
+        return MORE[agency.id](agency)
     return KNOWN.get(agency.id, _generic)(agency)

@@ -24,7 +24,7 @@ class Cell:
 
 def num(v: int | float | None, raw: str | None = None) -> Cell:
     if raw is None:
-        raw = "" if v is None else (str(v) if not isinstance(v, float) else f"{v:g}")
+        raw = "" if v is None else (str(v) if not isinstance(v, float) else (repr(v) if abs(v) < 1e15 else f"{v:f}"))
     return Cell(v, raw)
 
 

@@ -8,6 +8,20 @@ with: ``paragraphs`` and ``headings`` are each block's text content with leading
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class PlantedAttachment(NamedTuple):
+    """A document linked from a report page: where it is served and what it holds.
+
+    ``role``: 'full_text' (the whole report, the page being a shell or a twin of it), 'tables' (the
+    statistical tables only) or 'appendix' (something attached to a report whose text is on the page).
+    """
+
+    host: str
+    path: str  # path (and query, for download scripts) on ``host``
+    format: str  # 'pdf' | 'docx' | 'doc' | 'wps' | 'xls' | 'xlsx'
+    role: str  # 'full_text' | 'tables' | 'appendix'
 
 
 @dataclass
@@ -28,6 +42,15 @@ class PlantedReport:
     encoding: str = "utf-8"  # 'utf-8' | 'gb18030' (the bytes on the wire)
     reachable: bool = True  # False only when the only list page linking it is broken
     quirks: list[str] = field(default_factory=list)  # known oddities a parser must not "fix"
+    platform: str = "trs"  # the site's platform (registry name)
+    attachments: list[PlantedAttachment] = field(default_factory=list)
+    # where the text above is: 'page' (the report page's body) or 'attachment' (the page is a shell
+    # around, or a PDF viewer of, the attachment whose role is 'full_text'; its text is that file's)
+    text_source: str = "page"
+    # where the body sits on the page, for tests that read pages independently of the extractor: an
+    # XPath of the body element, or 'json:DETAIL.content' (gkmlpt: HTML inside window._CONFIG.DETAIL)
+    container: str = "//div[@class='TRS_Editor']"
+    also_at: list[str] = field(default_factory=list)  # other paths on ``host`` serving the same report
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}{self.path}"
@@ -41,7 +64,9 @@ class NonReport:
     host: str
     path: str
     title: str
-    kind: str  # 'news' | 'notice' | 'interpretation' | 'other_agency_report' | 'other'
+    # 'news' | 'notice' | 'interpretation' | 'other_agency_report' | 'other' | 'summary' (a portal's
+    # 汇总 report of many agencies: a 年度报告 title, but not the listing agency's own report)
+    kind: str
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}{self.path}"
@@ -54,11 +79,40 @@ class BadInput:
     agency_id: str
     host: str
     path: str
-    kind: str  # '404' (dead list link) | '500' (list page always 500) | 'undecodable' | 'transient_500'
+    # '404' (dead list link, or a list/API page answering 404) | '500' (list page always 500) |
+    # 'undecodable' | 'transient_500'
+    kind: str
     note: str
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}{self.path}"
+
+
+@dataclass
+class Blocked:
+    """An agency whose whole site answers an anti-bot challenge instead of content (every path,
+    robots.txt included): nothing of it can be archived by a plain HTTP client."""
+
+    agency_id: str
+    host: str
+    kind: str  # '412' (瑞数 Botgate: inline $_ts script) | '521' (加速乐: cookie script + reload)
+    note: str
+
+    def url(self, port: int, path: str = "/") -> str:
+        return f"http://{self.host}:{port}{path}"
+
+
+@dataclass
+class Placeholder:
+    """An attachment whose bytes are an honest stand-in, not a document: DOC and WPS files are OLE
+    compound files (D0 CF 11 E0 …) holding a note instead of a Word binary (the project has no
+    writer for those formats); reading them needs a converter (LibreOffice, antiword), and a reader
+    must report them as unreadable rather than invent text."""
+
+    host: str
+    path: str
+    format: str
+    note: str
 
 
 @dataclass
@@ -67,6 +121,11 @@ class Truth:
     non_reports: list[NonReport] = field(default_factory=list)
     bad: list[BadInput] = field(default_factory=list)
     chrome: list[str] = field(default_factory=list)  # strings on pages outside the report body
+    blocked: list[Blocked] = field(default_factory=list)  # agencies behind an anti-bot challenge
+    placeholders: list[Placeholder] = field(default_factory=list)  # attachments with stand-in bytes
+    # per agency of the later platforms: every list request a crawler of the site must make, as
+    # (method, path?query, form fields) — static pages, API pages, per-year views — in page order
+    list_pages: dict[str, list[tuple[str, str, tuple[tuple[str, str], ...]]]] = field(default_factory=dict)
 
     @staticmethod
     def url(item, port: int) -> str:
@@ -80,6 +139,12 @@ class Truth:
 
     def bad_of_kind(self, kind: str) -> list[BadInput]:
         return [b for b in self.bad if b.kind == kind]
+
+    def blocked_ids(self) -> set[str]:
+        return {b.agency_id for b in self.blocked}
+
+    def attachments(self) -> list[tuple[PlantedReport, PlantedAttachment]]:
+        return [(r, a) for r in self.reports for a in r.attachments]
 
     def counts(self) -> dict:
         """Per agency: reports, reachable reports, non-report items, bad inputs."""

@@ -1,20 +1,25 @@
 """The replica web: every page of every replica site as bytes, plus the behaviour of its server.
 
-``build_web(agencies)`` renders the sites described by ``content.site_spec`` into an in-memory map
-host → path → resource, and records the ground truth from the same specs. ``Web.handle`` answers
-one HTTP request against that map (virtual hosts by the ``Host`` header, conditional requests, the
-Hanweb ``dataproxy.jsp`` POST, planted faults). It is pure Python with no sockets, so it can be
+``build_web(agencies)`` renders the sites described by ``content.site_spec`` (and, for the later
+platforms, ``sites.py`` via ``assemble.py``) into an in-memory map host → path → resource, and
+records the ground truth from the same specs. ``Web.handle`` answers one HTTP request against that
+map (virtual hosts by the ``Host`` header, conditional requests, the Hanweb ``dataproxy.jsp`` POST,
+per-site dynamic handlers for JSON APIs and per-year views, resources addressed by path AND query
+for download scripts, challenge gateways answering every path, planted faults). Article pages and
+attachments are rendered lazily, on first request. It is pure Python with no sockets, so it can be
 tested and reused without a server; ``server.py`` puts it behind a real HTTP listener.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Callable
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 
 from crawler.registry import Agency
 
@@ -30,17 +35,82 @@ SITE_EPOCH = datetime(2024, 6, 1, 9, 0, tzinfo=CST)  # Last-Modified of pages wi
 ROBOTS = b"User-agent: *\nDisallow: /admin/\n"
 
 
-@dataclass
+_RENDER_LOCK = threading.RLock()
+
+
 class Resource:
-    body: bytes
-    ctype: str
-    status: int = 200
-    last_modified: datetime = SITE_EPOCH
-    behaviour: str | None = None  # None | 'always_500' | 'transient_500'
+    """One answer of the replica: bytes, content type, status, dates, planted behaviour.
+
+    ``body`` may be given as a ``factory`` instead: it is rendered on first use and kept (pages and
+    attachments of the larger sites are built lazily, so building the web stays fast)."""
+
+    __slots__ = ("_body", "_factory", "ctype", "status", "last_modified", "behaviour", "headers")
+
+    def __init__(self, body: bytes | None = None, ctype: str = "text/html; charset=utf-8", status: int = 200,
+                 last_modified: datetime = SITE_EPOCH, behaviour: str | None = None,
+                 factory: Callable[[], bytes] | None = None, headers: tuple[tuple[str, str], ...] = ()):
+        if body is None and factory is None:
+            raise ValueError("a Resource needs a body or a factory")
+        self._body = body
+        self._factory = factory
+        self.ctype = ctype
+        self.status = status
+        self.last_modified = last_modified
+        self.behaviour = behaviour  # None | 'always_500' | 'transient_500'
+        self.headers = tuple(headers)  # extra response headers (Content-Disposition …)
+
+    @property
+    def body(self) -> bytes:
+        if self._body is None:
+            with _RENDER_LOCK:
+                if self._body is None:
+                    self._body = self._factory()
+                    self._factory = None
+        return self._body
+
+    @property
+    def rendered(self) -> bool:
+        return self._body is not None
 
     @property
     def etag(self) -> str:
         return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
+
+    def __repr__(self) -> str:
+        return f"Resource({self.ctype!r}, status={self.status}, rendered={self.rendered})"
+
+
+@dataclass
+class Req:
+    """One request, as dynamic handlers of a site see it."""
+
+    method: str
+    host: str  # the Host header as sent (with the port): absolute links in API answers use it
+    path: str  # unquoted path
+    query: str  # raw query string
+    body: bytes
+    headers: dict  # lower-case names
+
+    def args(self) -> dict[str, str]:
+        """Query and (url-encoded) form fields; the query wins, the last value of a name wins."""
+        out: dict[str, str] = {}
+        if self.body and "json" not in self.headers.get("content-type", ""):
+            try:
+                form = parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
+            except UnicodeDecodeError:
+                form = {}
+            out.update({k: v[-1] for k, v in form.items()})
+        out.update({k: v[-1] for k, v in parse_qs(self.query, keep_blank_values=True).items()})
+        return out
+
+    def origin(self) -> str:
+        return f"http://{self.host}"
+
+
+def query_key(path: str, query: str) -> str:
+    """``path?query`` with the query's parameters sorted (so that parameter order does not matter)."""
+    pairs = sorted(parse_qsl(query, keep_blank_values=True))
+    return path + ("?" + urlencode(pairs) if pairs else "")
 
 
 @dataclass
@@ -60,6 +130,12 @@ class Site:
     spec: SiteSpec
     resources: dict[str, Resource] = field(default_factory=dict)
     proxies: dict[int, ProxyColumn] = field(default_factory=dict)
+    # resources addressed by path AND query (download scripts, per-year views): key = query_key(…)
+    by_query: dict[str, Resource] = field(default_factory=dict)
+    # dynamic endpoints (search APIs …): each returns a Resource, a full (status, headers, body)
+    # answer, or None when the request is not its business
+    handlers: list[Callable] = field(default_factory=list)
+    challenge: object | None = None  # challenge.Challenge: every request answers it
 
 
 def _when(d: datetime) -> datetime:
@@ -83,6 +159,14 @@ def _undecodable(seed: str, title_ascii: str) -> bytes:
     return (b'<!DOCTYPE html>\n<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />\n'
             b"<title>" + junk[:80] + b"</title>\n</head>\n<body>\n<div class=\"TRS_Editor\">" + junk[80:]
             + b"</div>\n<!-- " + title_ascii.encode("ascii") + b" -->\n</body>\n</html>\n")
+
+
+def error_answer(status: int, method: str, text: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """nginx's own error page."""
+    body = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status} {text}</title></head>"
+            f"<body><h1>{status} {text}</h1><hr><center>nginx</center></body></html>").encode("utf-8")
+    hd = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))), ("Server", "nginx")]
+    return status, hd, (b"" if method == "HEAD" else body)
 
 
 class Web:
@@ -111,6 +195,28 @@ class Web:
     def hosts(self) -> list[str]:
         return sorted(self.sites)
 
+    def report_body(self, report) -> str:
+        """The text of a planted report's body as its page publishes it, read with lxml from the
+        served bytes (``report.container``; for gkmlpt the HTML inside ``window._CONFIG.DETAIL``).
+        For a shell or viewer page (``text_source == 'attachment'``) that is the page's short note,
+        not the report: its text is in the ``full_text`` attachment."""
+        import json
+        import re
+
+        import lxml.html
+
+        status, _, body = self.handle("GET", report.host, report.path)
+        if status == 500:  # a planted transient fault answers once
+            status, _, body = self.handle("GET", report.host, report.path)
+        if status != 200:
+            raise ValueError(f"{report.path} answers {status}")
+        text = body.decode(report.encoding)
+        if report.container.startswith("json:"):
+            m = re.search(r"_CONFIG\.DETAIL\s*=\s*(\{.*?\});\s*</script>", text, re.S)
+            html = json.loads(m.group(1))["content"]
+            return lxml.html.fromstring(f"<div>{html}</div>").text_content()
+        return lxml.html.fromstring(text).xpath(report.container)[0].text_content()
+
     def reset(self) -> None:
         """Forget served hits (the transient fault fires again)."""
         with self._lock:
@@ -130,14 +236,29 @@ class Web:
             return st, hd + [("Allow", "GET, HEAD, POST")], b
         parts = urlsplit(path_and_query)
         path = unquote(parts.path or "/")
+        if site.challenge is not None:
+            return site.challenge.answer(method, path, parts.query, headers)
         if path == hanweb.PROXY and site.proxies:
             return self._dataproxy(site, method, parts.query, body)
+        if site.handlers:
+            req = Req(method, host or hostname, path, parts.query, body, headers)
+            for handler in site.handlers:
+                out = handler(site, req)
+                if out is None:
+                    continue
+                if isinstance(out, Resource):
+                    return self._serve(out, method, headers, site, path)
+                return out if method != "HEAD" else (out[0], out[1], b"")
         if path == "/robots.txt":
             res = Resource(ROBOTS, "text/plain; charset=utf-8")
             return self._serve(res, method, headers, site, path)
         if path.endswith("/"):
             path += "index.html"
-        res = site.resources.get(path)
+        res = None
+        if parts.query and site.by_query:
+            res = site.by_query.get(query_key(path, parts.query))
+        if res is None:
+            res = site.resources.get(path)
         if res is None:
             return self._error(404, method, "Not Found")
         if method == "POST":
@@ -153,7 +274,7 @@ class Web:
     def _serve(self, res: Resource, method: str, headers: dict, site: Site, path: str):
         lm = format_datetime(res.last_modified.astimezone(timezone.utc), usegmt=True)
         out = [("Content-Type", res.ctype), ("ETag", res.etag), ("Last-Modified", lm),
-               ("Server", "nginx"), ("Cache-Control", "max-age=600")]
+               ("Server", "nginx"), ("Cache-Control", "max-age=600"), *res.headers]
         inm = headers.get("if-none-match")
         if inm is not None:
             tags = [t.strip() for t in inm.split(",")]
@@ -172,10 +293,7 @@ class Web:
         return res.status, out, (b"" if method == "HEAD" else res.body)
 
     def _error(self, status: int, method: str, text: str):
-        body = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status} {text}</title></head>"
-                f"<body><h1>{status} {text}</h1><hr><center>nginx</center></body></html>").encode("utf-8")
-        hd = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))), ("Server", "nginx")]
-        return status, hd, (b"" if method == "HEAD" else body)
+        return error_answer(status, method, text)
 
     def _dataproxy(self, site: Site, method: str, query: str, body: bytes):
         def bad(msg: str):
@@ -221,6 +339,10 @@ def _render_entry(spec: SiteSpec, e: Entry) -> bytes:
 
 
 def _build_site(spec: SiteSpec, truth: Truth) -> Site:
+    if spec.platform not in ("trs", "hanweb") or spec.challenge:
+        from .assemble import build_site
+
+        return build_site(spec, truth)
     site = Site(spec.host, spec)
     res = site.resources
     aid = spec.agency.id
@@ -234,8 +356,8 @@ def _build_site(spec: SiteSpec, truth: Truth) -> Site:
                                    last_modified=_when(e.date))
             truth.bad.append(BadInput(aid, spec.host, e.path, "undecodable", f"{e.title}: {e.note}"))
             continue
-        res[e.path] = Resource(_render_entry(spec, e), _html_type(spec, "article"), last_modified=_when(e.date),
-                               behaviour=e.behaviour)
+        res[e.path] = Resource(factory=functools.partial(_render_entry, spec, e), ctype=_html_type(spec, "article"),
+                               last_modified=_when(e.date), behaviour=e.behaviour)
         for p, data in e.images:
             res[p] = Resource(data, "image/png", last_modified=_when(e.date))
         if e.behaviour == "transient_500":
@@ -284,7 +406,9 @@ def _build_site(spec: SiteSpec, truth: Truth) -> Site:
                 agency_id=aid, year=e.year, title=e.title, host=spec.host, path=e.path,
                 published=f"{e.date:%Y-%m-%d}", template=e.template, headings=headings, paragraphs=paragraphs,
                 tables=e.tables.values() if e.tables is not None else None, tables_as_images=e.tables_as_images,
-                encoding=spec.info.encoding, reachable=e.path in listed_ok, quirks=list(e.quirks)))
+                encoding=spec.info.encoding, reachable=e.path in listed_ok, quirks=list(e.quirks),
+                platform=spec.platform,
+                container="//div[@class='TRS_Editor']" if spec.platform == "trs" else "//div[@id='zoom']"))
         elif e.kind in KINDS_NON_REPORT:
             truth.non_reports.append(NonReport(aid, spec.host, e.path, e.title, e.kind))
     for s in chrome_strings(spec):

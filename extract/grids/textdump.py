@@ -1,9 +1,11 @@
 """Text dumps of reports → pseudo-grids anchored on row labels.
 
 A text dump has lost the table structure: one cell per line ending in `` |`` (``||||`` lines where
-merged cells were), cells starting with a tab (a converted DOCX: a label broken over two lines,
-``商业`` / ``企业``), ``| a | b | c |`` rows, or a mix. Columns cannot be recovered, so the reading
-is anchored on labels instead:
+merged cells were; a cell's text may run over several lines before its `` |``), cells starting with
+a tab (a converted DOCX: a label broken over two lines, ``商业`` / ``企业``), ``| a | b | c |`` rows
+(antiword prints a wrapped cell as a second such line, which is folded back into the row), rows
+flattened onto one line with spaces (``规章 0 1 5``, as pdftotext prints them), or a mix. Columns
+cannot be recovered, so the reading is anchored on labels instead:
 
 * the dump is cut into *cells* and *paragraphs*; a run of cells between paragraphs is one region
   (one :class:`~extract.grids.Grid`, ``source="text"``), its ``context`` the paragraphs before it
@@ -24,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extract.schema import header_table, section_table
+from extract.schema import TABLE_KEYS, header_table, match_row, section_table
 from extract.values import BLANK, NUMBER, TEXT, parse_value
 
 from . import Grid
@@ -53,6 +55,7 @@ def tokenize(text: str) -> list[Token]:
     pending: list[str] | None = None  # a pipe cell whose text runs over several lines
     pending_line = 0
     prev_blank = True
+    prev_row: list[Token] | None = None  # the cells of the last '| a | b |' line
     for i, line in enumerate(lines):
         ln = i + 1
         if not _NONBLANK.search(line) and "\t" not in line:
@@ -71,16 +74,27 @@ def tokenize(text: str) -> list[Token]:
         if stripped.endswith("|"):
             body = stripped[:-1]
             lead = body.lstrip(" \t")
-            if lead.startswith("|"):  # a '| a | b |' row
+            is_row = lead.startswith("|")
+            if is_row:  # a '| a | b |' row (antiword, markdown-like dumps)
                 body = lead[1:]
-            for j, p in enumerate(body.split("|")):
-                t = _cell_text(p)
+            texts = [_cell_text(p) for p in body.split("|")]
+            if is_row and pending is None and _wraps(prev_row, texts):
+                for tok, t in zip(prev_row, texts):  # the second line of a row whose cells wrapped
+                    if t:
+                        tok.text = f"{tok.text}\n{t}" if tok.text else t
+                prev_blank = False
+                continue
+            row_toks = []
+            for j, t in enumerate(texts):
                 if j == 0 and pending is not None:
                     t = "\n".join(pending + ([t] if t else []))
                     pending = None
-                out.append(Token("cell", t, ln, "pipe"))
+                row_toks.append(Token("cell", t, ln, "pipe"))
+            out.extend(row_toks)
+            prev_row = row_toks if is_row and len(row_toks) >= 2 else None
             prev_blank = False
             continue
+        prev_row = None
         if "\t" in line:
             parts = line.split("\t")
             if not parts[0].strip(" \r"):
@@ -166,6 +180,24 @@ def _spaced_row(s: str) -> list[str] | None:
     return None
 
 
+_NUMBERED = re.compile(r"^[\s\u3000]*(?:[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[、.．)）])")
+
+
+def _wraps(prev: list[Token] | None, texts: list[str]) -> bool:
+    """A '| … |' line continues the row line before it (cell text wrapped, as antiword prints a
+    Word table): same number of cells, nothing but label text, no numbering that would start a row
+    of its own, and the row before it has a label that is incomplete (matches no row)."""
+    if not prev or len(prev) != len(texts):
+        return False
+    filled = [t for t in texts if t]
+    if not filled or any(parse_value(t).kind != TEXT or _NUMBERED.match(t) for t in filled):
+        return False
+    labels = [tok.text for tok in prev if tok.text and parse_value(tok.text).kind == TEXT]
+    if not labels:
+        return False
+    return not any(match_row(t, labels[-1]) is not None for t in TABLE_KEYS)
+
+
 def _anchor(cells: list[Token]) -> list[tuple[list[str], list[str]]]:
     """Rows of (labels, values): a text cell after values starts a new row; blanks right after a
     label are kept only if a value follows (else they were merged-cell slots inside the labels)."""
@@ -195,7 +227,7 @@ def _anchor(cells: list[Token]) -> list[tuple[list[str], list[str]]]:
             blanks = []
             values.append(tok.text)
     if labels or values:
-        rows.append((labels, values))
+        rows.append((labels, values or blanks))
     return rows
 
 

@@ -5,29 +5,47 @@ reports is decided by titles (extract.identity), the same for every platform.
 """
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from parsel import Selector
 
 DATE_RE = re.compile(r"((?:19|20)\d{2})[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})")
+log = logging.getLogger("spiders.platforms")
 
 
 @dataclass(frozen=True)
 class Link:
+    """A link found on a list page. ``inline``: the list page itself prints this report (Hanweb
+    xxgk year views); ``url`` is then the list page's own URL and it must not be fetched again."""
     url: str
     title: str
     date: str | None = None
+    inline: bool = False
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    """A further list page: GET url, or POST form data (Hanweb's dataproxy)."""
+    """A further list page: GET url, or POST form data (Hanweb's dataproxy, the TRS search API).
+
+    ``optional``: the page may legitimately not exist (gkmlpt sites answering 404 for page ≥ 2); a
+    failure ends the list rather than signalling a broken site. ``headers``: extra request headers
+    (``X-Requested-With`` for JSON APIs). ``meta``: adapter state to hand back in the ``meta`` of
+    this page's response (e.g. the TRS search form, which a POST's response URL does not carry)."""
     url: str
     method: str = "GET"
     formdata: tuple[tuple[str, str], ...] = ()
     page: int | None = None
+    optional: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def options_of(meta: dict | None) -> dict:
+    """The registry entry's ``options`` (the spider puts them in every list request's meta)."""
+    return dict((meta or {}).get("options") or {})
 
 
 def iso_date(text: str | None) -> str | None:
@@ -80,22 +98,98 @@ class Platform:
     def next_pages(self, text: str, url: str, meta: dict) -> list[PageRequest]:
         return []
 
+    def attachments(self, text: str, url: str, meta: dict) -> list[Link]:
+        """Document attachments of a report page (platforms that hide them in scripts override)."""
+        return attachment_links(text, url)
+
+
+ROW_XPATH = "ancestor::*[self::li or self::tr or self::dd or self::dl or self::p][1]"
+
 
 class GenericPlatform(Platform):
-    """Any list page: links by title, next pages by 下一页/尾页-style links."""
+    """Any list page: links by title, next pages by 下一页/尾页-style links.
+
+    Registry ``options`` (all optional, CSS selectors): ``link_selector`` (the report links, or
+    elements containing them; default: every link), ``date_selector`` (the date, looked up in the
+    link's row: its nearest li/tr/dd/dl/p; default: the row's text), ``next_selector`` (links to
+    further list pages; default: links labelled 下一页/下页/尾页/末页/…)."""
     name = "generic"
-    NEXT = re.compile(r"^(下一页|下页|后一页|>|»|next)$", re.I)
+    NEXT = re.compile(r"^(下一页|下页|后一页|尾页|末页|>|»|next)$", re.I)
+
+    def links(self, text, url, meta):
+        opts = options_of(meta)
+        sel = Selector(text=text)
+        link_css, date_css = opts.get("link_selector"), opts.get("date_selector")
+        if not link_css and not date_css:
+            return anchors(sel, url)
+        try:
+            found = sel.css(link_css) if link_css else sel.xpath("//a[@href]")
+        except Exception as e:  # a bad selector in a registry entry: say so, fall back
+            log.warning("generic: bad link_selector %r (%s); using every link", link_css, e)
+            found = sel.xpath("//a[@href]")
+        out: list[Link] = []
+        seen: set[str] = set()
+        for el in found:
+            for a in ([el] if el.root.tag == "a" else el.xpath(".//a[@href]")):
+                link = _anchor(a, url, date_css)
+                if link and link.url not in seen:
+                    seen.add(link.url)
+                    out.append(link)
+        return out
 
     def next_pages(self, text, url, meta):
+        opts = options_of(meta)
         sel = Selector(text=text)
-        out = []
-        for a in sel.xpath("//a[@href]"):
-            label = clean("".join(a.xpath(".//text()").getall()))
-            if self.NEXT.match(label):
-                href = a.attrib["href"].strip()
-                if href and not href.startswith("javascript:"):
-                    out.append(PageRequest(urljoin(url, href)))
+        out: list[PageRequest] = []
+        seen = {url.split("#", 1)[0]}
+        css = opts.get("next_selector")
+        if css:
+            try:
+                found = sel.css(css)
+            except Exception as e:
+                log.warning("generic: bad next_selector %r (%s); using 下一页 labels", css, e)
+                found = None
+        else:
+            found = None
+        if found is None:
+            found = [a for a in sel.xpath("//a[@href]")
+                     if self.NEXT.match(clean("".join(a.xpath(".//text()").getall())))]
+        for a in found:
+            href = (a.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#")):
+                continue
+            nxt = urljoin(url, href).split("#", 1)[0]
+            if nxt not in seen:
+                seen.add(nxt)
+                out.append(PageRequest(nxt))
         return out
+
+
+def _anchor(a: Selector, base_url: str, date_css: str | None = None) -> Link | None:
+    """One <a> as a Link: title attribute unless the text is longer, date from its row."""
+    href = (a.attrib.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "#", "mailto:")):
+        return None
+    url = urljoin(base_url, href)
+    if not url.startswith(("http://", "https://")):
+        return None
+    text = clean("".join(a.xpath(".//text()").getall()))
+    title = clean(a.attrib.get("title"))
+    if not title or (text and len(text) > len(title) and not text.endswith(("…", "..."))):
+        title = title or text
+    if not title:
+        return None
+    row = a.xpath(ROW_XPATH)
+    date = None
+    if row:
+        if date_css:
+            try:
+                date = iso_date(clean(" ".join(row[0].css(date_css).xpath(".//text()").getall())))
+            except Exception:
+                date = None
+        if date is None:
+            date = iso_date(clean(" ".join(row[0].xpath(".//text()").getall())))
+    return Link(url=url, title=title, date=date)
 
 
 ATTACHMENT_EXT_RE = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd)(?:$|[?#&])", re.I)
