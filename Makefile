@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all bench venv clean browser-deps
+.PHONY: demo test test-all bench venv clean system-deps
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,22 +20,26 @@ demo: $(STAMP)
 	$(BIN)/nianbao demo
 
 ## The default test suite (< 5 minutes on 2 cores)
-test: $(STAMP) browser-deps
+test: $(STAMP) system-deps
 	$(BIN)/pytest -q -m "not slow"
 
 ## Everything, slow suites included (CI runs this after `make test`)
-test-all: $(STAMP) browser-deps
+test-all: $(STAMP) system-deps
 	$(BIN)/pytest -q -m "slow" || [ $$? -eq 5 ]
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract.py
 
-## Headless Chromium for the browser checks; tests skip with a reason where it cannot be installed.
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+## Debian tools: headless Chromium (browser checks) and antiword (DOC attachments). Where they
+## cannot be installed, the browser tests skip with a reason and DOC files say "needs converter".
+SYSTEM_TOOLS := chromium antiword
+system-deps:
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will skip"; \
-	  else echo "chromium not found and cannot apt-get: browser tests will skip"; fi; }
+	    echo "installing$$missing (Debian packages)"; \
+	    (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null) || echo "could not install$$missing: dependent checks will skip"; \
+	  else echo "missing$$missing and cannot apt-get: dependent checks will skip"; fi; fi
 
 clean:
 	rm -rf $(VENV) archive.db archive.db-* data/ .pytest_cache
