@@ -22,14 +22,20 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         host = self.headers.get("Host", "")
+        if srv.delay:
+            import time
+            time.sleep(srv.delay)
         status, headers, payload = srv.web.handle(self.command, host, self.path, body, dict(self.headers.items()))
         srv._record(self.command, host.rsplit(":", 1)[0].lower(), self.path, status)
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if payload and self.command != "HEAD":
-            self.wfile.write(payload)
+        try:
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.end_headers()
+            if payload and self.command != "HEAD":
+                self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (a killed crawl): nothing to answer
 
     do_GET = do_HEAD = do_POST = _answer
 
@@ -46,8 +52,10 @@ class _Handler(BaseHTTPRequestHandler):
 class ReplicaServer:
     """``with ReplicaServer(web) as srv: urlopen(srv.url("mzt.xinjiang.localhost", "/"))``."""
 
-    def __init__(self, web: Web, host: str = "127.0.0.1", port: int = 0, verbose: bool = False):
+    def __init__(self, web: Web, host: str = "127.0.0.1", port: int = 0, verbose: bool = False,
+                 delay: float = 0.0):
         self.web = web
+        self.delay = delay  # seconds per answer: slow sites (and crawls long enough to kill mid-run)
         self.verbose = verbose
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True

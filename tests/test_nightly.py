@@ -1,0 +1,148 @@
+"""Nightly runs against a replica that changes between nights: cheap, versioned, loud, resumable.
+
+Each test serves its own replica (the changes must not leak into other tests) and runs the real
+`nianbao nightly` / `nianbao crawl` commands in child processes.
+"""
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from crawler.replica import ReplicaServer, replica_web
+from crawler.replica.changes import break_list, edit_report, remove_report
+from tests.conftest import NIANBAO, ROOT, run_cli
+
+
+def q(db, sql, params=()):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def nightly(db, port, check_rc=None):
+    out = run_cli("nightly", "--registry", "replica", "--port", str(port), "--db", str(db), check=False)
+    if check_rc is not None:
+        assert out.returncode == check_rc, out.stdout[-3000:] + out.stderr[-3000:]
+    return out
+
+
+def failing(db, run_id):
+    return {r["agency_id"] for r in q(db, "select agency_id from agency_runs where run_id = ? and status = 'failing'",
+                                     [run_id])}
+
+
+def trs_report(web, agency_id="xinjiang-mzt", year=None):
+    return next(r for r in web.truth.reports
+                if r.agency_id == agency_id and r.reachable and (year is None or r.year == year)
+                and "transient" not in " ".join(getattr(r, "quirks", [])))
+
+
+@pytest.fixture
+def site():
+    web = replica_web()
+    with ReplicaServer(web, port=0) as server:
+        yield web, server
+
+
+def test_nightly_is_cheap_versioned_and_loud(site, tmp_path):
+    web, server = site
+    db = tmp_path / "archive.db"
+    first = nightly(db, server.port)
+    expected_failing = {b.agency_id for b in web.truth.blocked} | {
+        b.agency_id for b in web.truth.bad if b.kind == "500"}
+    assert failing(db, 1) == expected_failing
+    assert first.returncode == 1 and "FAILING" in first.stderr  # the replica plants broken sites
+    reports_before = q(db, "select count(*) n from reports")[0]["n"]
+
+    # 2nd night, nothing changed: every report page and attachment answers 304.
+    nightly(db, server.port)
+    b1, b2 = (r["bytes_downloaded"] for r in q(db, "select bytes_downloaded from crawl_runs order by id"))
+    print(f"bytes downloaded: first run {b1}, second run {b2} ({b2 / b1:.1%})")
+    assert b2 <= 0.05 * b1
+    fetched = q(db, "select kind, last_run_id, not_modified_count from captures where ok = 1 and kind in ('report', 'attachment')")
+    assert fetched and all(c["not_modified_count"] >= 1 for c in fetched if c["last_run_id"] == 2)
+    assert q(db, "select count(*) n from reports")[0]["n"] == reports_before
+
+    # 3rd night: one report edited, one removed.
+    edited = trs_report(web, "xinjiang-mzt", 2022)
+    removed = trs_report(web, "wusu-mzj", 2022)
+    edit_report(web, edited)
+    assert remove_report(web, removed)
+    nightly(db, server.port)
+    # a report count that drops is worth a look in the morning
+    assert failing(db, 3) == expected_failing | {"wusu-mzj"}
+    note = q(db, "select note from agency_runs where run_id = 3 and agency_id = 'wusu-mzj'")[0]["note"]
+    assert "dropped from 4 to 3" in note
+    v2 = q(db, "select url, version from reports where version > 1")
+    assert [r["url"] for r in v2] == [server.url(edited.host, edited.path)], "exactly one new version"
+    versions = q(db, "select version, is_current from reports where url = ? order by version",
+                 [server.url(edited.host, edited.path)])
+    assert versions == [{"version": 1, "is_current": 0}, {"version": 2, "is_current": 1}]
+    gone = q(db, "select url from reports where removed_at is not null")
+    assert [r["url"] for r in gone] == [server.url(removed.host, removed.path)], "exactly one removed mark"
+
+    # 4th night: a redesign breaks one agency's column; only that agency joins the failing.
+    break_list(web, "changde-mzj")
+    fourth = nightly(db, server.port, check_rc=1)
+    assert failing(db, 4) == expected_failing | {"changde-mzj"}
+    assert "changde-mzj" in fourth.stdout and "list page" in fourth.stdout
+    # its reports are still there: a broken column never deletes (or marks removed) what was archived
+    assert q(db, "select count(*) n from reports where agency_id = 'changde-mzj' and removed_at is null")[0]["n"] >= 9
+
+
+def archive_state(db):
+    """What must be identical between an interrupted-and-resumed crawl and an uninterrupted one."""
+    return {
+        "reports": sorted((r["url"], r["sha256"], r["version"], r["is_current"], r["year"], r["title"])
+                          for r in q(db, "select * from reports")),
+        "cells": sorted(tuple(r.values()) for r in q(
+            db, 'select r.url, c."table", c."row", c.col, c.raw, c.value, c.kind from cells c'
+                " join reports r on r.id = c.report_id")),
+        "captures": sorted((r["url"], r["kind"], r["sha256"], r["status"]) for r in q(
+            db, "select url, kind, sha256, status from captures where ok = 1")),
+        "checks": sorted(tuple(r.values()) for r in q(
+            db, "select r.url, k.rule, k.scope, k.outcome from checks k join reports r on r.id = k.report_id")),
+    }
+
+
+def test_sigkill_mid_crawl_then_rerun_equals_uninterrupted(tmp_path):
+    web = replica_web()
+    with ReplicaServer(web, port=0, delay=0.03) as server:
+        clean = tmp_path / "clean.db"
+        run_cli("crawl", "--registry", "replica", "--port", str(server.port), "--db", str(clean),
+                "--log-level", "WARNING")
+        run_cli("extract", "--db", str(clean), "--no-progress")
+        web.reset()  # the planted transient 500 fires again for the second archive
+
+        killed = tmp_path / "killed.db"
+        proc = subprocess.Popen(NIANBAO + ["crawl", "--registry", "replica", "--port", str(server.port),
+                                           "--db", str(killed), "--log-level", "WARNING"],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline:  # kill once it has stored part of the web, not all of it
+            time.sleep(0.3)
+            try:
+                n = q(killed, "select count(*) n from captures")[0]["n"]
+            except sqlite3.OperationalError:
+                continue
+            if n >= 20:
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        partial = q(killed, "select count(*) n from captures")[0]["n"]
+        total = q(clean, "select count(*) n from captures")[0]["n"]
+        assert 0 < partial < total, (partial, total)
+
+        run_cli("crawl", "--registry", "replica", "--port", str(server.port), "--db", str(killed),
+                "--log-level", "WARNING")
+        run_cli("extract", "--db", str(killed), "--no-progress")
+    runs = q(killed, "select status from crawl_runs order by id")
+    assert [r["status"] for r in runs] == ["killed", "finished"]
+    assert archive_state(killed) == archive_state(clean)
