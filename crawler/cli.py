@@ -48,7 +48,7 @@ def _free_port(preferred: int | None = None) -> int:
 def replica_overrides() -> dict:
     """The replica answers in microseconds and is ours: no politeness delays against it."""
     return {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.0, "AUTOTHROTTLE_MAX_DELAY": 1.0,
-            "DOWNLOAD_TIMEOUT": 15, "RETRY_TIMES": 2}
+            "DOWNLOAD_TIMEOUT": 15, "RETRY_TIMES": 2, "NIANBAO_RETRY_BACKOFF_BASE": 0.05}
 
 
 def run_crawl(*, registry: str, db: str, blobs: str | None, agencies: tuple[str, ...] = (),

@@ -91,3 +91,33 @@ class ConditionalRequestMiddleware:
     def close(self):
         if self._conn is not None:
             self._conn.close()
+
+
+class RetryBackoffMiddleware:
+    """Exponential backoff for retries: Scrapy's RetryMiddleware re-queues a failed request at
+    once; a struggling government server (5xx, timeouts) deserves a pause that grows with each
+    attempt. The wait happens before the request enters its download slot, so other hosts go on."""
+
+    def __init__(self, base: float, cap: float):
+        self.base, self.cap = base, cap
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(s.getfloat("NIANBAO_RETRY_BACKOFF_BASE", 2.0), s.getfloat("NIANBAO_RETRY_BACKOFF_MAX", 60.0))
+
+    def delay(self, attempt: int) -> float:
+        import random
+
+        if attempt <= 0 or self.base <= 0:
+            return 0.0
+        return min(self.cap, self.base * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
+
+    async def process_request(self, request):
+        import asyncio
+
+        wait = self.delay(int(request.meta.get("retry_times", 0)))
+        if wait:
+            log.debug("retry %s of %s in %.1fs", request.meta.get("retry_times"), request.url, wait)
+            await asyncio.sleep(wait)
+        return None

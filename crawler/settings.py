@@ -39,7 +39,13 @@ LOG_LEVEL = "INFO"
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # Revalidate against the archive's own last answer (ETag / Last-Modified): cheap nightly runs.
 # Below DownloaderStats (850), so response_bytes counts what crossed the network, not the stored copy.
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ConditionalRequestMiddleware": 800}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.ConditionalRequestMiddleware": 800,
+    # before RetryMiddleware (550) sees the request again: wait 2 s, 4 s, 8 s … (± 25 %)
+    "crawler.middlewares.RetryBackoffMiddleware": 540,
+}
+NIANBAO_RETRY_BACKOFF_BASE = 2.0
+NIANBAO_RETRY_BACKOFF_MAX = 60.0
 NIANBAO_CONDITIONAL = True
 
 # Where the archive lives (the CLI and `scrapy crawl -s` may override).
