@@ -392,7 +392,6 @@ class _Reader:
         return True
 
     def appeals_row(self, cells: list[_Cell], m: _Map, by_col: bool) -> bool:
-        acc = self.acc["appeals"]
         if by_col:
             per: dict[str, list[tuple[str, str, bool, str]]] = {}
             for x in cells:

@@ -27,6 +27,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def query(db, sql, params=()) -> list[dict]:
+    """Rows of a read-only query on an archive file, as dicts."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
 def run_cli(*args, check=True, timeout=600, **kw) -> subprocess.CompletedProcess:
     proc = subprocess.run(NIANBAO + list(args), capture_output=True, text=True, timeout=timeout,
                           cwd=kw.pop("cwd", ROOT), **kw)

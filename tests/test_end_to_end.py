@@ -7,22 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import query, run_cli
 
 
-def rows(db, sql, params=()):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
+rows = query
 
 
 def squash(text: str) -> str:

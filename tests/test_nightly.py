@@ -14,16 +14,10 @@ import pytest
 
 from crawler.replica import ReplicaServer, replica_web
 from crawler.replica.changes import break_list, edit_report, remove_report
-from tests.conftest import NIANBAO, ROOT, run_cli
+from tests.conftest import NIANBAO, ROOT, query, run_cli
 
 
-def q(db, sql, params=()):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
+q = query
 
 
 def nightly(db, port, check_rc=None):

@@ -2,35 +2,15 @@
 ``&page=N``) and the portal's OpennessAnnualReport module list."""
 from __future__ import annotations
 
-import pytest
 
-from crawler.registry import load_registry
-from crawler.replica import replica_web
-from crawler.replica.walk import fetch, walk
-from extract.decode import decode_html
+from crawler.replica.walk import walk
 from extract.identity import classify_title
 from spiders.platforms import platform_for
+from tests.replica_pages import PORT, agency, text_of, web  # noqa: F401  (fixtures)
 
 AID = "quanjiao-mzj"
-PORT = 8765
 HOST = f"http://www.quanjiao.localhost:{PORT}"
 ah = platform_for("anhui")
-
-
-@pytest.fixture(scope="module")
-def web():
-    return replica_web()
-
-
-@pytest.fixture(scope="module")
-def agency():
-    return next(a for a in load_registry("replica", port=PORT) if a.id == AID)
-
-
-def text_of(web, url):
-    status, headers, body = fetch(web, "GET", url)
-    assert status == 200, (url, status)
-    return decode_html(body, headers.get("content-type", "")).text
 
 
 def test_walk_matches_the_truth(web, agency):

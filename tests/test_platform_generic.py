@@ -7,27 +7,15 @@ import logging
 
 import pytest
 
-from crawler.registry import load_registry
-from crawler.replica import replica_web
 from crawler.replica.walk import fetch, walk
 from extract.decode import decode_html
 from extract.identity import classify_title
 from spiders.platforms import platform_for
+from tests.replica_pages import PORT, agency, text_of, web  # noqa: F401  (fixtures)
 
 AID = "kaili-mzj"
-PORT = 8765
 HOST = f"http://www.kaili.localhost:{PORT}"
 gen = platform_for("generic")
-
-
-@pytest.fixture(scope="module")
-def web():
-    return replica_web()
-
-
-@pytest.fixture(scope="module")
-def agency():
-    return next(a for a in load_registry("replica", port=PORT) if a.id == AID)
 
 
 @pytest.fixture(scope="module")

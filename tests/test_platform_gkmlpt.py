@@ -9,31 +9,18 @@ import pytest
 from lxml import html as lhtml
 
 from crawler.registry import load_registry
-from crawler.replica import replica_web
-from crawler.replica.walk import fetch, walk
-from extract.decode import decode_html
+from crawler.replica.walk import walk
 from extract.identity import classify_title
 from spiders.platforms import platform_for
+from tests.replica_pages import PORT, agency, text_of, web  # noqa: F401  (fixtures)
 from spiders.platforms.gkmlpt import config, detail
 
-PORT = 8765
 gk = platform_for("gkmlpt")
-
-
-@pytest.fixture(scope="module")
-def web():
-    return replica_web()
 
 
 @pytest.fixture(scope="module")
 def agencies():
     return {a.id: a for a in load_registry("replica", port=PORT)}
-
-
-def text_of(web, url):
-    status, headers, body = fetch(web, "GET", url)
-    assert status == 200, (url, status)
-    return decode_html(body, headers.get("content-type", "")).text
 
 
 def url_of(r):

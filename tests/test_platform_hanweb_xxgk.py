@@ -5,36 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-import pytest
 
-from crawler.registry import load_registry
-from crawler.replica import replica_web
-from crawler.replica.walk import fetch, walk
-from extract.decode import decode_html
+from crawler.replica.walk import walk
 from extract.identity import classify_title
 from spiders.platforms import platform_for
+from tests.replica_pages import PORT, agency, text_of, web  # noqa: F401  (fixtures)
 
 AID = "yinan-mzj"
-PORT = 8765
 AREA = "113713210043521867"
 VIEW = f"http://www.yinan.localhost:{PORT}/module/xxgk/xxgkAnnualReport.jsp"
 xx = platform_for("hanweb_xxgk")
-
-
-@pytest.fixture(scope="module")
-def web():
-    return replica_web()
-
-
-@pytest.fixture(scope="module")
-def agency():
-    return next(a for a in load_registry("replica", port=PORT) if a.id == AID)
-
-
-def text_of(web, url):
-    status, headers, body = fetch(web, "GET", url)
-    assert status == 200, (url, status)
-    return decode_html(body, headers.get("content-type", "")).text
 
 
 def year_url(y: int) -> str:
