@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .chrome import article_metas, footer, site_metas
+from .chrome import article_metas, attachment_items, footer, site_metas
 from .content import Entry, SiteSpec
 
 MODULE = "/openness/OpennessAnnualReport/"
@@ -100,9 +100,7 @@ def attachments_html(e: Entry) -> str:
     links = [a for a in e.attachments if not a.viewer]
     if not links:
         return ""
-    lis = "".join(f'<li><a href="{escape(a.href)}" title="{escape(a.name)}" target="_blank">{escape(a.link_text or a.name)}</a></li>'
-                  for a in links)
-    return f'<div class="fjxz"><span>附件下载：</span><ul>{lis}</ul></div>'
+    return f'<div class="fjxz"><span>附件下载：</span><ul>{attachment_items(links)}</ul></div>'
 
 
 def viewer_html(e: Entry) -> str:

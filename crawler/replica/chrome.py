@@ -43,6 +43,12 @@ def article_metas(spec: SiteSpec, e: Entry, column_name: str, content_source: st
     ]
 
 
+def attachment_items(attachments) -> str:
+    """The ``<li>`` download links of an attachment list (TRS-Fujian and Anhui write the same ones)."""
+    return "".join(f'<li><a href="{escape(a.href)}" title="{escape(a.name)}" target="_blank">{escape(a.link_text or a.name)}</a></li>'
+                   for a in attachments)
+
+
 def footer(spec: SiteSpec) -> str:
     i = spec.info
     return (

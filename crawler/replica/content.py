@@ -121,6 +121,16 @@ def host_and_path(url: str) -> tuple[str, str]:
     return (parts.hostname or "").lower(), parts.path or "/"
 
 
+def trs_article_path(col_path: str, d: datetime, docid: int, ext: str) -> str:
+    """A TRS article under its column directory: ``{col}/YYYYMM/tYYYYMMDD_{docid}.{ext}``."""
+    return f"{col_path}{d:%Y%m}/t{d:%Y%m%d}_{docid}.{ext}"
+
+
+def hanweb_article_path(d: datetime, colid: int, docid: int) -> str:
+    """A Hanweb article: ``/art/Y/M/D/art_{colid}_{docid}.html``."""
+    return f"/art/{d.year}/{d.month}/{d.day}/art_{colid}_{docid}.html"
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -153,9 +163,23 @@ class Builder:
         self.used_titles: set[str] = set()
 
     # -- ids, paths, contexts -----------------------------------------------------------
+    # The platform hooks (``_id_base_step``, ``_article_path``, ``_images_beside_article``) are what
+    # ``sites.SiteBuilder`` overrides for the later platforms; the rest is shared.
+    def _id_base_step(self) -> tuple[int, int]:
+        """(first id, ids per day) of the platform's document ids."""
+        return (4_000_000, 41) if self.platform == "trs" else (3_000, 3)
+
+    def _article_path(self, d: datetime, col: Column, docid: int) -> str:
+        if self.platform == "hanweb":
+            return hanweb_article_path(d, col.colid, docid)
+        return trs_article_path(col.path, d, docid, "html")
+
+    def _images_beside_article(self) -> bool:
+        """True: images sit next to the article (TRS ``./W0….png``); False: under ``/picture/0/``."""
+        return self.platform != "hanweb"
+
     def _docid(self, d: datetime) -> int:
-        base = 4_000_000 if self.platform == "trs" else 3_000
-        step = 41 if self.platform == "trs" else 3
+        base, step = self._id_base_step()
         i = base + (d.date() - date(2014, 1, 1)).days * step + self.rng.randint(0, step - 1)
         while i in self.used_ids:
             i += 1
@@ -165,19 +189,17 @@ class Builder:
     def _path(self, d: datetime, column: str) -> tuple[str, int]:
         col = self.spec.columns[column]
         docid = self._docid(d)
-        if self.platform == "hanweb":
-            return f"/art/{d.year}/{d.month}/{d.day}/art_{col.colid}_{docid}.html", docid
-        return f"{col.path}{d:%Y%m}/t{d:%Y%m%d}_{docid}.html", docid
+        return self._article_path(d, col, docid), docid
 
     def _image(self, article_path: str, d: datetime, seed: str, w: int = 120, h: int = 60) -> tuple[str, str, bytes]:
         """(src as written in the page, absolute path served, bytes)."""
         digits = "".join(str(self.rng.randint(0, 9)) for _ in range(12))
         data = png(w, h, seed)
-        if self.platform == "hanweb":
-            p = f"/picture/0/{d:%y%m%d%H%M}{digits}.png"
-            return p, p, data
-        name = f"W0{d:%Y%m%d}{digits}.png"
-        return f"./{name}", article_path.rsplit("/", 1)[0] + "/" + name, data
+        if self._images_beside_article():
+            name = f"W0{d:%Y%m%d}{digits}.png"
+            return f"./{name}", article_path.rsplit("/", 1)[0] + "/" + name, data
+        p = f"/picture/0/{d:%y%m%d%H%M}{digits}.png"
+        return p, p, data
 
     def ctx(self, year: int, **over) -> Ctx:
         args = dict(self.spec.ctx_args)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from .chrome import article_metas, footer, rel, site_metas
+from .chrome import article_metas, attachment_items, footer, rel, site_metas
 from .content import Column, Entry, SiteSpec
 
 SEARCH_API = "/fjdzapp/search"
@@ -148,9 +148,7 @@ def api_reply(items: list[Entry], origin: str, page: int, prepage: int, chnlid: 
 def attachments_html(e: Entry) -> str:
     if not e.attachments:
         return ""
-    lis = "".join(f'<li><a href="{escape(a.href)}" title="{escape(a.name)}" target="_blank">{escape(a.link_text or a.name)}</a></li>'
-                  for a in e.attachments)
-    return f'<div class="article_attachment mar_t_base"><p>附件：</p><ul>{lis}</ul></div>'
+    return f'<div class="article_attachment mar_t_base"><p>附件：</p><ul>{attachment_items(e.attachments)}</ul></div>'
 
 
 def article_page(spec: SiteSpec, e: Entry, body_html: str) -> str:

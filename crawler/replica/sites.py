@@ -13,14 +13,15 @@ none (a generated site would have to guess ids the real platform assigns).
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from crawler.registry import Agency
 
 from . import prose
 from .attachments import Attachment
-from .content import Builder, Column, Entry, SiteInfo, SiteSpec, host_and_path
+from .content import (Builder, Column, Entry, SiteInfo, SiteSpec, hanweb_article_path, host_and_path,
+                      trs_article_path)
 from .prose import ReportShape
 
 
@@ -42,41 +43,26 @@ class SiteBuilder(Builder):
         self.used_titles: set[str] = set()
         self._att = 0
 
-    # -- ids and paths ------------------------------------------------------------------------
-    def _docid(self, d: datetime) -> int:
-        base, step = {"trs_fujian": (1_600_000, 37), "gkmlpt": (self.spec.extra.get("id_base", 20_000_000), 97),
-                      "hanweb_xxgk": (3_000, 3), "anhui": (1_500_000_000, 1103), "generic": (20_000, 3)}[self.platform]
-        i = base + (d.date() - date(2014, 1, 1)).days * step + self.rng.randint(0, step - 1)
-        while i in self.used_ids:
-            i += 1
-        self.used_ids.add(i)
-        return i
+    # -- ids and paths (the hooks of ``content.Builder``) ------------------------------------
+    def _id_base_step(self) -> tuple[int, int]:
+        return {"trs_fujian": (1_600_000, 37), "gkmlpt": (self.spec.extra.get("id_base", 20_000_000), 97),
+                "hanweb_xxgk": (3_000, 3), "anhui": (1_500_000_000, 1103), "generic": (20_000, 3)}[self.platform]
 
-    def _path(self, d: datetime, column: str) -> tuple[str, int]:
-        col = self.spec.columns[column]
-        docid = self._docid(d)
+    def _article_path(self, d: datetime, col: Column, docid: int) -> str:
         if self.platform == "trs_fujian":
-            return f"{col.path}{d:%Y%m}/t{d:%Y%m%d}_{docid}.htm", docid
+            return trs_article_path(col.path, d, docid, "htm")
         if self.platform == "gkmlpt":
             from .gkmlpt import post_path
 
-            return post_path(self.spec.extra["dept"], docid), docid
+            return post_path(self.spec.extra["dept"], docid)
         if self.platform == "hanweb_xxgk":
-            return f"/art/{d.year}/{d.month}/{d.day}/art_{col.colid}_{docid}.html", docid
+            return hanweb_article_path(d, col.colid, docid)
         if self.platform == "anhui":
-            return f"/public/{self.spec.extra['unit_id']}/{docid}.html", docid
-        return f"/info/{col.colid}/{docid}.htm", docid
+            return f"/public/{self.spec.extra['unit_id']}/{docid}.html"
+        return f"/info/{col.colid}/{docid}.htm"
 
-    def _image(self, article_path: str, d: datetime, seed: str, w: int = 120, h: int = 60) -> tuple[str, str, bytes]:
-        from .media import png
-
-        digits = "".join(str(self.rng.randint(0, 9)) for _ in range(12))
-        data = png(w, h, seed)
-        if self.platform == "trs_fujian":
-            name = f"W0{d:%Y%m%d}{digits}.png"
-            return f"./{name}", article_path.rsplit("/", 1)[0] + "/" + name, data
-        p = f"/picture/0/{d:%y%m%d%H%M}{digits}.png"
-        return p, p, data
+    def _images_beside_article(self) -> bool:
+        return self.platform == "trs_fujian"
 
     # -- attachments ------------------------------------------------------------------------
     def attach(self, e: Entry, fmt: str, role: str, name: str | None = None, link_text: str = "",
@@ -117,6 +103,27 @@ def _pubs(b: Builder, years, month_range=(1, 3)) -> dict[int, datetime]:
     return out
 
 
+def _yearly_reports(b: Builder, years: list[int], level: str, old_style, new_style, subheads: str,
+                    month_range=(1, 3), custom=None) -> tuple[dict[int, Entry], dict[int, datetime]]:
+    """The agency's own report of each year, published early the next year: up to 2018 a pre-2019
+    report in ``old_style``, from 2019 a report with generated tables (``level``) in ``new_style`` with
+    ``subheads``. A style is a name or a function of the year. ``custom(y, when)`` may make a year's
+    report itself (returning it) or leave it to the default (returning None). Returns (reports, dates)."""
+    tables = b.year_tables([y for y in years if y >= 2019], level)
+    pubs = _pubs(b, years, month_range)
+    reps = {}
+    for y in years:
+        e = custom(y, pubs[y]) if custom else None
+        if e is not None:
+            reps[y] = e
+        elif y <= 2018:
+            reps[y] = b.report(y, pubs[y], style=old_style(y) if callable(old_style) else old_style)
+        else:
+            reps[y] = b.report(y, pubs[y], tables=tables[y], style=new_style(y) if callable(new_style) else new_style,
+                               shape=ReportShape(subheads=subheads))
+    return reps, pubs
+
+
 def _restamped(b: Builder, years, when: datetime, title: str, style: str = "legacy") -> list[Entry]:
     """Old reports a site migration re-published on one day: URL and page date are the migration's,
     only the title says the year."""
@@ -142,16 +149,8 @@ def _minhou(a: Agency) -> SiteSpec:
                     [("首页", "/"), ("政府信息公开", "/zfxxgk/"), ("政府信息公开年报", "/zfxxgk/zfxxgknb/")],
                     dict(name=a.name, short="县民政局", we="我局", place="闽侯县"),
                     search_id=231105, chnlid=4127, stale=1)
-    years = list(range(2014, 2024))
-    tables = b.year_tables([y for y in years if y >= 2019], "county")
-    pubs = _pubs(b, years)
-    reps = {}
-    for y in years:
-        if y <= 2018:
-            reps[y] = b.report(y, pubs[y], style="clean" if y >= 2016 else "legacy")
-        else:
-            reps[y] = b.report(y, pubs[y], tables=tables[y], style="word" if y >= 2021 else "clean",
-                               shape=ReportShape(subheads="short"))
+    reps, _ = _yearly_reports(b, list(range(2014, 2024)), "county", lambda y: "clean" if y >= 2016 else "legacy",
+                              lambda y: "word" if y >= 2021 else "clean", "short")
     _restamped(b, range(2008, 2014), b.at(2019, 12, 16, 9, 30), "闽侯县民政局{y}年度政府信息公开工作年度报告")
     # attachments: tables as a spreadsheet, a PDF twin of the page, a shell around a PDF, DOC/WPS stand-ins
     b.attach(reps[2023], "xlsx", "tables")
@@ -188,24 +187,24 @@ def _tree(classify_id: int, classify_name: str) -> list[dict]:
         node(classify_id, classify_name), node(classify_id + 5, "其他")]
 
 
+def _gkmlpt_builder(a: Agency, info: SiteInfo, ctx: dict, dept: str, sid: str, classify_id: int, classify_name: str,
+                    org_code: str, id_base: int, **extra) -> SiteBuilder:
+    """A gkmlpt department: its report classification is the 'own' column, listed 10 to a page."""
+    own = Column("own", classify_name, f"/{dept}/gkmlpt/index", classify_id)
+    return SiteBuilder(a, "gkmlpt", info, own, [], [("首页", "/")], ctx,
+                       dept=dept, sid=sid, classify_id=classify_id, classify_name=classify_name, page_size=10,
+                       org_code=org_code, id_base=id_base, **extra, tree=_tree(classify_id, classify_name))
+
+
 def _nanhai(a: Agency) -> SiteSpec:
     info = SiteInfo("佛山市南海区人民政府", "4406050001", "粤ICP备05082101号", "粤公网安备 44060502000101号",
                     "佛山市南海区人民政府办公室", "佛山市南海区民政局", site_id=5)
-    own = Column("own", "政府信息公开年报", "/fsnhmzj/gkmlpt/index", 3094)
-    b = SiteBuilder(a, "gkmlpt", info, own, [], [("首页", "/")],
-                    dict(name=a.name, short="区民政局", we="我局", place="南海区"),
-                    dept="fsnhmzj", sid="757012", classify_id=3094, classify_name="政府信息公开年报",
-                    page_size=10, org_code="114406050071523648", id_base=20_000_000, tree=_tree(3094, "政府信息公开年报"))
-    years = list(range(2015, 2024))
-    tables = b.year_tables([y for y in years if y >= 2019], "county")
-    pubs = _pubs(b, years)
-    reps = {}
-    for y in years:
-        if y <= 2018:
-            reps[y] = b.report(y, pubs[y], style="clean")
-        else:
-            reps[y] = b.report(y, pubs[y], tables=tables[y], style="word", shape=ReportShape(subheads="long"))
-        reps[y].extra["signed"] = reps[y].date - timedelta(days=3)
+    b = _gkmlpt_builder(a, info, dict(name=a.name, short="区民政局", we="我局", place="南海区"),
+                        dept="fsnhmzj", sid="757012", classify_id=3094, classify_name="政府信息公开年报",
+                        org_code="114406050071523648", id_base=20_000_000)
+    reps, _ = _yearly_reports(b, list(range(2015, 2024)), "county", "clean", "word", "long")
+    for e in reps.values():
+        e.extra["signed"] = e.date - timedelta(days=3)
     b.attach(reps[2023], "pdf", "full_text")
     reps[2022].body_mode = "shell"
     b.attach(reps[2022], "docx", "full_text")
@@ -221,21 +220,11 @@ def _nanhai(a: Agency) -> SiteSpec:
 def _zhaoqing(a: Agency) -> SiteSpec:
     info = SiteInfo("肇庆市人民政府", "4412000030", "粤ICP备05083210号", "粤公网安备 44120202000130号",
                     "肇庆市人民政府办公室", "肇庆市民政局", site_id=7)
-    own = Column("own", "政府信息公开工作年度报告", "/zqmzj/gkmlpt/index", 4406)
-    b = SiteBuilder(a, "gkmlpt", info, own, [], [("首页", "/")],
-                    dict(name=a.name, short="市民政局", we="我局", place="肇庆市"),
-                    dept="zqmzj", sid="758001", classify_id=4406, classify_name="政府信息公开工作年度报告",
-                    page_size=10, org_code="114412000070215391", id_base=30_000_000, pages_after_first_404=True,
-                    tree=_tree(4406, "政府信息公开工作年度报告"))
-    years = list(range(2013, 2024))
-    tables = b.year_tables([y for y in years if y >= 2019], "city")
-    pubs = _pubs(b, years)
-    reps = {}
-    for y in years:
-        if y <= 2018:
-            reps[y] = b.report(y, pubs[y], style="legacy" if y <= 2015 else "clean")
-        else:
-            reps[y] = b.report(y, pubs[y], tables=tables[y], style="clean", shape=ReportShape(subheads="short"))
+    b = _gkmlpt_builder(a, info, dict(name=a.name, short="市民政局", we="我局", place="肇庆市"),
+                        dept="zqmzj", sid="758001", classify_id=4406, classify_name="政府信息公开工作年度报告",
+                        org_code="114412000070215391", id_base=30_000_000, pages_after_first_404=True)
+    reps, _ = _yearly_reports(b, list(range(2013, 2024)), "city", lambda y: "legacy" if y <= 2015 else "clean",
+                              "clean", "short")
     b.attach(reps[2022], "pdf", "full_text")
     b.interpretation(reps[2023], reps[2023].date + timedelta(days=1))
     b.other(f"{a.name}政府信息公开指南（2021年版）", b.at(2021, 4, 2),
@@ -256,24 +245,21 @@ def _yinan(a: Agency) -> SiteSpec:
     b = SiteBuilder(a, "hanweb_xxgk", info, own, [], [("首页", "/"), ("政府信息公开", "/module/xxgk/index.jsp")],
                     dict(name=a.name, short="县民政局", we="我局", place="沂南县", contact="王建", phone="0539-3221000"),
                     area=area, first_year=int(a.options.get("first_year", 2010)), last_year=2023)
-    years = [y for y in range(2010, 2024) if y != 2017]  # 2017: the view has nothing
-    tables = b.year_tables([y for y in years if y >= 2019], "county")
-    pubs = _pubs(b, years, (1, 4))
-    reps = {}
     from .xxgk import view_path
 
-    for y in years:
-        if y <= 2014:  # printed inline by the view itself
-            e = b.report(y, pubs[y], style="legacy", title=f"沂南县民政局{y}年政府信息公开工作年度报告")
-            e.path = view_path(area, y)
-            e.extra["inline"] = True
-            e.encoding = "gb18030"
-            e.quirks.append("printed inline by the xxgkAnnualReport.jsp year view (GBK; header says UTF-8)")
-            reps[y] = e
-        elif y <= 2018:
-            reps[y] = b.report(y, pubs[y], style="clean")
-        else:
-            reps[y] = b.report(y, pubs[y], tables=tables[y], style="word", shape=ReportShape(subheads="inline"))
+    def inline(y: int, when: datetime) -> Entry | None:
+        if y > 2014:
+            return None
+        # printed inline by the view itself
+        e = b.report(y, when, style="legacy", title=f"沂南县民政局{y}年政府信息公开工作年度报告")
+        e.path = view_path(area, y)
+        e.extra["inline"] = True
+        e.encoding = "gb18030"
+        e.quirks.append("printed inline by the xxgkAnnualReport.jsp year view (GBK; header says UTF-8)")
+        return e
+
+    years = [y for y in range(2010, 2024) if y != 2017]  # 2017: the view has nothing
+    reps, _ = _yearly_reports(b, years, "county", "clean", "word", "inline", (1, 4), custom=inline)
     b.attach(reps[2012], "doc", "appendix", name="沂南县民政局2012年政府信息公开统计表.doc")
     b.attach(reps[2019], "xls", "tables")
     b.attach(reps[2020], "doc", "appendix", name="2020年依申请公开办理情况.doc")
@@ -302,22 +288,14 @@ def _quanjiao(a: Agency) -> SiteSpec:
                     unit_id=161055327, cat_id=161055403, org_code="113411240030147825", module_page_size=10)
     from .anhui import show_path
 
-    years = list(range(2015, 2024))
-    tables = b.year_tables([y for y in years if y >= 2019], "county")
-    pubs = _pubs(b, years)
-    reps = {}
+    reps, _ = _yearly_reports(b, list(range(2015, 2024)), "county", "clean", lambda y: "word" if y % 2 else "clean",
+                              "long")
     next_show = [3607]
 
     def to_module(e: Entry) -> str:
         next_show[0] += 3
         return show_path(next_show[0])
 
-    for y in years:
-        if y <= 2018:
-            reps[y] = b.report(y, pubs[y], style="clean")
-        else:
-            reps[y] = b.report(y, pubs[y], tables=tables[y], style="word" if y % 2 else "clean",
-                               shape=ReportShape(subheads="long"))
     # 2021: an article AND a module page, both in the unit's list; 2022/2023: module pages only
     reps[2021].also_at.append(to_module(reps[2021]))
     reps[2021].extra["listed_twice"] = True
@@ -375,15 +353,7 @@ def _kaili(a: Agency) -> SiteSpec:
     own = Column("own", "部门年报", "/zwgk/zfxxgknb/bmnb.htm", 1131, page_ext="htm")
     b = SiteBuilder(a, "generic", info, own, [], [("首页", "/index.htm"), ("政务公开", "/zwgk.htm")],
                     dict(name=a.name, short="市民政局", we="我局", place="凯里市"), owner=1254236)
-    years = list(range(2016, 2024))
-    tables = b.year_tables([y for y in years if y >= 2019], "county")
-    pubs = _pubs(b, years)
-    reps = {}
-    for y in years:
-        if y <= 2018:
-            reps[y] = b.report(y, pubs[y], style="legacy")
-        else:
-            reps[y] = b.report(y, pubs[y], tables=tables[y], style="word", shape=ReportShape(subheads="short"))
+    reps, pubs = _yearly_reports(b, list(range(2016, 2024)), "county", "legacy", "word", "short")
     b.attach(reps[2022], "pdf", "full_text")
     b.attach(reps[2021], "xlsx", "tables")
     for org, short in (("凯里市财政局", "市财政局"), ("凯里市教育局", "市教育局"),

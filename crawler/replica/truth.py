@@ -11,6 +11,20 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
+def _url(host: str, port: int, path: str) -> str:
+    return f"http://{host}:{port}{path}"
+
+
+class _Located:
+    """A planted item at ``path`` on ``host``: its URL on a replica server listening on ``port``."""
+
+    host: str
+    path: str
+
+    def url(self, port: int) -> str:
+        return _url(self.host, port, self.path)
+
+
 class PlantedAttachment(NamedTuple):
     """A document linked from a report page: where it is served and what it holds.
 
@@ -25,7 +39,7 @@ class PlantedAttachment(NamedTuple):
 
 
 @dataclass
-class PlantedReport:
+class PlantedReport(_Located):
     """One annual report of the listing agency, as published on its replica site."""
 
     agency_id: str
@@ -52,12 +66,9 @@ class PlantedReport:
     container: str = "//div[@class='TRS_Editor']"
     also_at: list[str] = field(default_factory=list)  # other paths on ``host`` serving the same report
 
-    def url(self, port: int) -> str:
-        return f"http://{self.host}:{port}{self.path}"
-
 
 @dataclass
-class NonReport:
+class NonReport(_Located):
     """A list item that is NOT an annual report of the listing agency."""
 
     agency_id: str
@@ -68,12 +79,9 @@ class NonReport:
     # 汇总 report of many agencies: a 年度报告 title, but not the listing agency's own report)
     kind: str
 
-    def url(self, port: int) -> str:
-        return f"http://{self.host}:{port}{self.path}"
-
 
 @dataclass
-class BadInput:
+class BadInput(_Located):
     """A planted fault: the page answers, but not with a usable report (or not at first)."""
 
     agency_id: str
@@ -83,9 +91,6 @@ class BadInput:
     # 'undecodable' | 'transient_500'
     kind: str
     note: str
-
-    def url(self, port: int) -> str:
-        return f"http://{self.host}:{port}{self.path}"
 
 
 @dataclass
@@ -99,7 +104,7 @@ class Blocked:
     note: str
 
     def url(self, port: int, path: str = "/") -> str:
-        return f"http://{self.host}:{port}{path}"
+        return _url(self.host, port, path)
 
 
 @dataclass
@@ -129,7 +134,7 @@ class Truth:
 
     @staticmethod
     def url(item, port: int) -> str:
-        return f"http://{item.host}:{port}{item.path}"
+        return _url(item.host, port, item.path)
 
     def reachable_reports(self) -> list[PlantedReport]:
         return [r for r in self.reports if r.reachable]
