@@ -327,29 +327,30 @@ class Archive:
                 self.conn.execute(
                     "update reports set version = ?, is_current = ? where id = ?",
                     [i, int(i == len(versions)), vid])
-            self.conn.execute("delete from problems where capture_id = ? and stage = 'extract'",
-                              [row["capture_id"]])
         return rid
 
     def save_tables(self, report_id: int, cells: list, checks: list, capture_id: int | None) -> None:
         """Replace a report's cells and checks (derived data: rebuilt on every extract)."""
-        import json as _json
-
         with self.transaction():
             self.conn.execute("delete from cells where report_id = ?", [report_id])
-            self.conn.execute("delete from checks where report_id = ?", [report_id])
             self.conn.executemany(
                 'insert into cells (report_id, "table", "row", col, raw, value, kind, note, capture_id)'
                 " values (?,?,?,?,?,?,?,?,?)",
                 [(report_id, c.table, c.row, c.col, c.raw, c.value, c.kind, c.note or None, capture_id)
                  for c in cells])
+            self.conn.execute("update reports set cells = ? where id = ?", [len(cells), report_id])
+            self.save_checks(report_id, checks)
+
+    def save_checks(self, report_id: int, checks: list) -> None:
+        """Replace a report's check outcomes and its count of failures."""
+        with self.transaction():
+            self.conn.execute("delete from checks where report_id = ?", [report_id])
             self.conn.executemany(
                 "insert into checks (report_id, rule, scope, outcome, detail, compared) values (?,?,?,?,?,?)",
                 [(report_id, c.rule, c.scope, c.outcome, c.detail,
-                  _json.dumps(c.compared, ensure_ascii=False, default=str)) for c in checks])
-            self.conn.execute(
-                "update reports set checks_failed = ?, cells = ? where id = ?",
-                [sum(c.outcome == "fail" for c in checks), len(cells), report_id])
+                  json.dumps(c.compared, ensure_ascii=False, default=str)) for c in checks])
+            self.conn.execute("update reports set checks_failed = ? where id = ?",
+                              [sum(c.outcome == "fail" for c in checks), report_id])
 
     def load_tables(self, report_id: int) -> dict:
         """A report's canonical tables rebuilt from its cells (table → row → col → value)."""

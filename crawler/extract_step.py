@@ -86,7 +86,8 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
                                  message=f"page title {title!r}: {verdict.reason}")
             counts["not_reports"] += 1
             continue
-        year = report_year(title, doc.published or cap["link_date"])
+        published = doc.published or cap["link_date"]
+        year = report_year(title, published)
         twin = archive.conn.execute(
             "select id, also_at from reports where agency_id = ? and year is ? and url != ?"
             " and replace(replace(title, ' ', ''), '　', '') = ? limit 1",
@@ -112,14 +113,13 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
                                  message="no text on the page nor in its attachments")
             counts["problems"] += 1
             continue
-        published = doc.published or cap["link_date"]
         gone = archive.conn.execute(
             "select removed_at from report_links where agency_id = ? and url = ?",
             [cap["agency_id"], cap["url"]]).fetchone()
         rid = archive.save_report({
             "agency_id": cap["agency_id"], "agency": cap["agency_name"],
             "province": cap["province"], "city": cap["city"], "county": cap["county"],
-            "level": cap["level"], "year": report_year(title, published), "title": title,
+            "level": cap["level"], "year": year, "title": title,
             "url": cap["url"], "published": published, "source": doc.source, "text": doc.text,
             "chars": len(doc.text), "encoding": doc.encoding, "capture_id": cap["id"],
             "sha256": cap["sha256"], "fetched_at": cap["first_fetched_at"],
@@ -161,13 +161,6 @@ def cross_year_checks(archive: Archive) -> int:
         prev = by_key.get((r["agency_id"], r["year"] - 1))
         tables = archive.load_tables(r["id"])
         checks = run_checks(tables, r["template"], archive.load_tables(prev["id"]) if prev else None)
-        with archive.transaction():
-            archive.conn.execute("delete from checks where report_id = ?", [r["id"]])
-            archive.conn.executemany(
-                "insert into checks (report_id, rule, scope, outcome, detail, compared) values (?,?,?,?,?,?)",
-                [(r["id"], c.rule, c.scope, c.outcome, c.detail,
-                  json.dumps(c.compared, ensure_ascii=False, default=str)) for c in checks])
-            archive.conn.execute("update reports set checks_failed = ? where id = ?",
-                                 [sum(c.outcome == "fail" for c in checks), r["id"]])
+        archive.save_checks(r["id"], checks)
         failed += sum(c.outcome == "fail" for c in checks)
     return failed

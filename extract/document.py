@@ -233,8 +233,3 @@ def read_document(data: bytes, *, content_type: str | None = None, url: str | No
         read_binary(data, fmt, doc)
     return _finish(doc)
 
-
-def document_from_html(body: bytes, content_type: str | None = None, url: str | None = None) -> Document:
-    doc = Document(url=url, format="html")
-    read_html(body, content_type, doc)
-    return _finish(doc)
