@@ -33,7 +33,7 @@ def median_time(fn, items, rounds: int) -> float:
 
 
 def html_pages():
-    from crawler.replica import replica_web
+    from replica import replica_web
 
     web = replica_web()
     pages = []
@@ -58,7 +58,7 @@ def main() -> None:
 
     from extract.decode import decode_html
     from extract.document import read_document
-    from extract.render import random_report, render
+    from replica.render import random_report, render
 
     pages = html_pages()
     texts = [decode_html(b, c).text for b, c in pages]

@@ -45,6 +45,16 @@ def _free_port(preferred: int | None = None) -> int:
     raise click.ClickException("no free port on 127.0.0.1")
 
 
+def replica_server(port: int):
+    """A server of the bundled replica web on ``port``, started by ``with`` (or ``__enter__``).
+
+    The CLI's one door into ``replica/``: `demo`, `replica` and a replica crawl come through here, and
+    no other product module imports the replica."""
+    from replica import ReplicaServer, replica_web
+
+    return ReplicaServer(replica_web(), port=port)
+
+
 def replica_overrides() -> dict:
     """The replica answers in microseconds and is ours: no politeness delays against it."""
     return {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.0, "AUTOTHROTTLE_MAX_DELAY": 1.0,
@@ -121,9 +131,8 @@ def crawl(registry, agencies, port, serve_replica, db, blobs, log_level):
     if serve_replica is None:
         serve_replica = registry == "replica" and port is None
     if serve_replica:
-        from crawler.replica import ReplicaServer, replica_web
         # A stable port keeps URLs (and so capture and report identities) stable across runs.
-        server = ReplicaServer(replica_web(), port=_free_port(REPLICA_PORT)).__enter__()
+        server = replica_server(_free_port(REPLICA_PORT)).__enter__()
         if server.port != REPLICA_PORT:
             click.echo(f"warning: port {REPLICA_PORT} is taken; replica URLs in this run differ "
                        f"from earlier runs", err=True)
@@ -241,7 +250,9 @@ def datasette_args(db: str, host: str, port: int) -> list[str]:
         dbs[name] = dbs.pop("archive")
     tmp = Path(tempfile.gettempdir()) / f"nianbao-metadata-{os.getpid()}.json"
     tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(tmp),
+    from publish import datasette_options
+
+    return [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(tmp), *datasette_options(),
             "--host", host, "--port", str(port), "--setting", "default_page_size", "50",
             "--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "500",
             "--setting", "truncate_cells_html", "160"]
@@ -337,10 +348,7 @@ def serve(db, host, port):
 @blobs_option
 def demo(do_serve, port, replica_port, db, blobs):
     """End to end on the bundled replica: serve sites, crawl, extract, publish."""
-    from crawler.replica import ReplicaServer, replica_web
-
-    replica_port = _free_port(replica_port)
-    with ReplicaServer(replica_web(), port=replica_port) as server:
+    with replica_server(_free_port(replica_port)) as server:
         click.echo(f"1/4 replica web on 127.0.0.1:{server.port}")
         click.echo("2/4 crawling …")
         # A child process, so the crawl's Twisted reactor never shares a process with Datasette.
@@ -364,9 +372,8 @@ def demo(do_serve, port, replica_port, db, blobs):
 def replica(port):
     """Serve the bundled replica web (each agency a *.localhost virtual host)."""
     from crawler.registry import load_registry
-    from crawler.replica import ReplicaServer, replica_web
 
-    with ReplicaServer(replica_web(), port=port) as server:
+    with replica_server(port) as server:
         for a in load_registry("replica", port=server.port):
             click.echo(f"{a.id:16} {a.start_url}")
         click.echo("Ctrl-C to stop")

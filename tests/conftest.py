@@ -51,7 +51,7 @@ def run_cli(*args, check=True, timeout=600, **kw) -> subprocess.CompletedProcess
 @pytest.fixture(scope="session")
 def replica():
     """The replica web served on 127.0.0.1 for the whole session."""
-    from crawler.replica import ReplicaServer, replica_web
+    from replica import ReplicaServer, replica_web
 
     web = replica_web()
     with ReplicaServer(web, port=0) as server:

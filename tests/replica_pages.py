@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from crawler.registry import load_registry
-from crawler.replica import replica_web
-from crawler.replica.walk import fetch
+from replica import replica_web
+from replica.walk import fetch
 from extract.decode import decode_html
 
 PORT = 8765  # the URLs adapters see; nothing listens: pages are answered by Web.handle

@@ -17,7 +17,8 @@ from urllib.parse import quote
 import pytest
 import sqlite_utils
 
-import crawler.datasette_cjk as plugin
+import publish.plugins.cjk_search as plugin
+from publish import PLUGINS
 from extract.cjk import FTS_TOKENIZE, NOTHING, match_query, segment
 
 DOCS = [
@@ -89,13 +90,9 @@ def db_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ds(db_path):
     from datasette.app import Datasette
-    from datasette.plugins import pm
 
-    # Datasette skips setuptools entry points when sys._called_from_test is set;
-    # make sure our plugin is registered either way (see test_entry_point for the real path).
-    if not any(p is plugin for p in pm.get_plugins()):
-        pm.register(plugin, "nianbao_cjk")
-    return Datasette([str(db_path)], metadata=FTS_META)
+    # the way `nianbao serve` loads it: Datasette's own --plugins-dir
+    return Datasette([str(db_path)], metadata=FTS_META, plugins_dir=str(PLUGINS))
 
 
 def get(ds, path: str):
@@ -228,9 +225,20 @@ def test_hook_runs_after_builtin():
     assert conn.execute("select escape_fts('行政复议')").fetchone()[0] == '"行 政 复 议"'
 
 
-def test_entry_point():
+def test_served_from_the_plugins_dir(ds):
+    """`nianbao serve` hands Datasette publish/plugins; Datasette lists what it loaded from there."""
+    from crawler.cli import datasette_args
+
+    args = datasette_args("x.db", "127.0.0.1", 1)
+    assert args[args.index("--plugins-dir") + 1] == str(PLUGINS)
+    plugins = get(ds, "/-/plugins.json").json()
+    assert "cjk_search.py" in {p["name"] for p in plugins}
+
+
+def test_no_entry_point_reaches_other_datasettes():
+    """The escape_fts override stays with the archive's own Datasette, not every one in the venv."""
     eps = importlib.metadata.entry_points(group="datasette")
-    assert any(ep.name == "nianbao_cjk" and ep.value == "crawler.datasette_cjk" for ep in eps)
+    assert not any(ep.value.startswith(("crawler", "publish")) for ep in eps)
 
 
 # ---------------------------------------------------------------- unit level

@@ -7,7 +7,7 @@ import pytest
 
 from extract.document import read_document
 from extract.formats import OLE, sniff
-from extract.render import random_report, render
+from replica.render import random_report, render
 from tests.conftest import run_cli
 
 FORMATS = ["html", "docx", "pdf", "xlsx", "xls", "text"]

@@ -2,7 +2,7 @@
 hostile input refused quickly.
 
 Each rendered report's grids are compared slot by slot with the expansion of the layout it was
-rendered from (``extract.render.layout.expand``): the same text in every slot a merged cell covers,
+rendered from (``replica.render.layout.expand``): the same text in every slot a merged cell covers,
 the same origin, values under the right headers.
 """
 from __future__ import annotations
@@ -22,12 +22,12 @@ from extract.grids.docx import grids_from_docx
 from extract.grids.errors import UnreadableDocument
 from extract.grids.pdf import grids_from_pdf
 from extract.grids.xlsx import grids_from_xls, grids_from_xlsx
-from extract.render.docx import render_docx
-from extract.render.layout import expand
-from extract.render.pdf import render_pdf
-from extract.render.sample import random_report
-from extract.render.xls import render_xls
-from extract.render.xlsx import render_xlsx
+from replica.render.docx import render_docx
+from replica.render.layout import expand
+from replica.render.pdf import render_pdf
+from replica.render.sample import random_report
+from replica.render.xls import render_xls
+from replica.render.xlsx import render_xlsx
 
 TABLES = ("active", "requests", "appeals")
 SHAPES = {("active", "2021"): (14, 4), ("active", "2019"): (18, 4), ("requests", "2021"): (28, 10),

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from crawler.replica import ReplicaServer, replica_web
-from crawler.replica.changes import break_list, edit_report, remove_report
+from replica import ReplicaServer, replica_web
+from replica.changes import break_list, edit_report, remove_report
 from tests.conftest import NIANBAO, ROOT, query, run_cli
 
 

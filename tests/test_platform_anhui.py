@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from crawler.replica.walk import walk
+from replica.walk import walk
 from extract.identity import classify_title
 from spiders.platforms import platform_for
 from tests.replica_pages import PORT, agency, text_of, web  # noqa: F401  (fixtures)

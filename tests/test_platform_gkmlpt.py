@@ -9,7 +9,7 @@ import pytest
 from lxml import html as lhtml
 
 from crawler.registry import load_registry
-from crawler.replica.walk import walk
+from replica.walk import walk
 from extract.identity import classify_title
 from spiders.platforms import platform_for
 from tests.replica_pages import PORT, agency, text_of, web  # noqa: F401  (fixtures)

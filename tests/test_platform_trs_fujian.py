@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from crawler.replica.walk import fetch, walk
+from replica.walk import fetch, walk
 from extract.decode import decode_html
 from extract.identity import classify_title
 from spiders.platforms import platform_for

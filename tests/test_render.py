@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 
 from extract import schema
-from extract.render import RENDERERS, random_report, render, reports
-from extract.render.layout import TableSpec, expand, layout, n_cols, positioned
-from extract.render.sample import BLANKS, DASHES
-from extract.render.textdump import dump_table
+from replica.render import RENDERERS, random_report, render, reports
+from replica.render.layout import TableSpec, expand, layout, n_cols, positioned
+from replica.render.sample import BLANKS, DASHES
+from replica.render.textdump import dump_table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def test_layout_is_the_official_structure(tpl):
 
 
 def test_replica_tables_use_the_shared_layout():
-    from crawler.replica import numbers, tables_html
+    from replica import numbers, tables_html
 
     t = numbers.xinjiang_2021()
     grid = tables_html.layout_requests(t)

@@ -17,8 +17,8 @@ import pytest
 from lxml import html as lhtml
 
 from crawler.registry import Agency, load_registry
-from crawler.replica import ReplicaServer, build_web, replica_web
-from crawler.replica.web import Web
+from replica import ReplicaServer, build_web, replica_web
+from replica.web import Web
 from extract import schema
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"

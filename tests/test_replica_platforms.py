@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from lxml import html as lhtml
 
-from crawler.replica import ReplicaServer, replica_web
-from crawler.replica.attachments import CONTENT_TYPES, OLE_SIGNATURE
+from replica import ReplicaServer, replica_web
+from replica.attachments import CONTENT_TYPES, OLE_SIGNATURE
 from extract.decode import decode_html
 from extract.identity import classify_title
 from spiders.challenges import challenge_kind

@@ -15,7 +15,7 @@ from extract.grids.html import grids_from_html
 from extract.grids.pdf import grids_from_pdf
 from extract.grids.textdump import grids_from_text
 from extract.grids.xlsx import grids_from_xls, grids_from_xlsx
-from extract.render import random_report, render, reports
+from replica.render import random_report, render, reports
 from extract.tables import parse_tables
 
 READERS = {

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from crawler.replica import replica_web
-from crawler.replica import numbers as rnum
-from crawler.replica.numbers import Carry
-from crawler.replica.tables_html import LAYOUTS, STYLES, GCell, render_table
+from replica import replica_web
+from replica import numbers as rnum
+from replica.numbers import Carry
+from replica.tables_html import LAYOUTS, STYLES, GCell, render_table
 from extract import schema
 from extract.grids.html import grids_from_html
 from extract.tables import IMAGES_NONE, PRE2019_NONE, parse_html_tables, parse_tables

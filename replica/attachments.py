@@ -1,5 +1,5 @@
 """Documents attached to report pages: PDF, DOCX, XLSX and XLS written by the project's own
-renderers (``extract.render``) from the same blocks and tables as the report page, and DOC / WPS
+renderers (``replica.render``) from the same blocks and tables as the report page, and DOC / WPS
 stand-ins.
 
 Real report pages attach the report as a PDF (全文/全真版), the tables as a spreadsheet, or the
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from extract.render.sample import CanonicalReport
+from replica.render.sample import CanonicalReport
 
 from .blocks import Block, Heading, Image, Para, TableRef
 from .numbers import Tables
@@ -92,7 +92,7 @@ def seed_of(key: str) -> int:
 
 
 def placeholder_bytes(fmt: str, name: str) -> bytes:
-    from extract.render.xls import compound_file
+    from replica.render.xls import compound_file
 
     note = (f"nianbao replica placeholder for {name} ({fmt.upper()}). A real file here would be a "
             f"{'Word 97-2003' if fmt == 'doc' else 'Kingsoft WPS'} binary document; the replica has no "
@@ -114,19 +114,19 @@ def render(att: Attachment, title: str, agency: str, year: int, blocks: list[Blo
         raise ValueError("the format renderers print one template era per report")
     report = ReplicaReport(title, agency, year, tables, sections_of(blocks or []), seed_of(key))
     if att.fmt == "pdf":
-        from extract.render.pdf import render_pdf
+        from replica.render.pdf import render_pdf
 
         return render_pdf(report, split_requests=None)
     if att.fmt == "docx":
-        from extract.render.docx import render_docx
+        from replica.render.docx import render_docx
 
         return render_docx(report, nested=False)
     if att.fmt == "xlsx":
-        from extract.render.xlsx import render_xlsx
+        from replica.render.xlsx import render_xlsx
 
         return render_xlsx(report)
     if att.fmt == "xls":
-        from extract.render.xls import render_xls
+        from replica.render.xls import render_xls
 
         return render_xls(report)
     raise ValueError(f"unknown attachment format {att.fmt!r}")

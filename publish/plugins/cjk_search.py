@@ -1,6 +1,6 @@
 """Datasette plugin: Chinese full-text search over unigram FTS5 tables.
 
-Loaded through the ``[project.entry-points.datasette] nianbao_cjk`` entry point.
+Loaded by ``nianbao serve`` through Datasette's ``--plugins-dir publish/plugins`` (see ``publish/__init__.py``).
 
 Datasette's table search (``?_search=`` and ``?_search_<column>=``, also the
 search box on table pages) runs::

@@ -17,20 +17,15 @@ from __future__ import annotations
 from html import escape
 
 from .chrome import footer, rel
-from .content import Column, Entry, SiteSpec
+from .spec import Column, Entry, SiteSpec
 
 STYLE_ID = 52143
-DOWNLOAD = "/system/_content/download.jsp"
 
 
 def page_file(col: Column, k: int, pages: int) -> str:
     """Path of page ``k`` (1-based) of a column with ``pages`` pages."""
     base = col.path[:-len(".htm")]
     return col.path if k == 1 else f"{base}/{pages - k + 1}.htm"
-
-
-def download_href(owner: int, fileid: int) -> str:
-    return f"{DOWNLOAD}?urltype=news.DownloadAttachUrl&owner={owner}&wbfileid={fileid}"
 
 
 def _head(spec: SiteSpec, title: str, keywords: str) -> str:

@@ -3,7 +3,7 @@
 A layout is a list of rows; each row lists the cells that START in it, in reading order, as a
 :class:`LCell` (text, rowspan, colspan). This is exactly how HTML, DOCX (gridSpan/vMerge), XLSX
 (merged ranges) and a drawn PDF grid express merged cells, so every renderer in this package, and
-the replica web (``crawler.replica.tables_html``), writes the same structure:
+the replica web (``replica.tables_html``), writes the same structure:
 
 * ``requests``: a ten-column grid; three header rows (the 勾稽关系 note spans 3×3, 申请人情况 spans
   seven columns, 自然人 / 总计 span two rows, 法人或其他组织 spans five columns); row labels nested

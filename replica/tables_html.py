@@ -3,9 +3,9 @@
 Parsers of real reports meet the template as agencies pasted it: a ten-column ``requests`` grid
 whose row labels are nested with rowspan (三、本年度办理结果 › （三）不予公开 › 1.属于国家秘密), a
 fifteen-column ``appeals`` grid under two header rows, an ``active`` table split into 第二十条 sections.
-The layout lives in :mod:`extract.render.layout` (shared with the format renderers of
-``extract.render``); this module maps the replica's :class:`Tables` onto it and writes it out in
-one of the markup styles of :mod:`extract.render.html`: ``clean`` (plain ``<td>``), ``word`` (a Word
+The layout lives in :mod:`replica.render.layout` (shared with the format renderers of
+``replica.render``); this module maps the replica's :class:`Tables` onto it and writes it out in
+one of the markup styles of :mod:`replica.render.html`: ``clean`` (plain ``<td>``), ``word`` (a Word
 paste: MsoNormalTable, per-cell mso styles with raw newlines, nested spans, ``&nbsp;`` padding,
 ``<br>`` in header cells) and ``legacy`` (upper-case IE-era tags).
 """
@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 
 from extract import schema
-from extract.render import layout
-from extract.render.html import STYLES, clean, legacy, word  # noqa: F401  (re-exported)
-from extract.render.layout import GCell, TableSpec
+from replica.render import layout
+from replica.render.html import STYLES, clean, legacy, word  # noqa: F401  (re-exported)
+from replica.render.layout import GCell, TableSpec
 
 from .numbers import Tables
 

@@ -16,7 +16,7 @@ import json
 from html import escape
 
 from .chrome import article_metas, attachment_items, footer, rel, site_metas
-from .content import Column, Entry, SiteSpec
+from .spec import Column, Entry, SiteSpec
 
 SEARCH_API = "/fjdzapp/search"
 SORTFIELD = "-docorderpri,-docreltime"

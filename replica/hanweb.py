@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from .chrome import article_metas, date_label, footer, metas, site_metas
-from .content import Column, Entry, SiteSpec
+from .spec import Column, Entry, SiteSpec
 
 PROXY = "/module/web/jpage/dataproxy.jsp"
 

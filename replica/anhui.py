@@ -16,9 +16,9 @@ from __future__ import annotations
 from html import escape
 
 from .chrome import article_metas, attachment_items, footer, site_metas
-from .content import Entry, SiteSpec
+from .spec import ANHUI_MODULE as MODULE
+from .spec import Entry, SiteSpec
 
-MODULE = "/openness/OpennessAnnualReport/"
 VIEWER = "/pdfjs/web/viewer.html"
 
 
@@ -29,10 +29,6 @@ def unit_list_path(unit: int, cat: int, page: int = 1) -> str:
 
 def module_list_path(page: int = 1) -> str:
     return MODULE if page == 1 else f"{MODULE}index.html?page={page}"
-
-
-def show_path(rid: int) -> str:
-    return f"{MODULE}show/{rid}.html"
 
 
 def _head(spec: SiteSpec, title: str, pairs) -> str:

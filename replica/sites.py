@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 from crawler.registry import Agency
 
-from . import prose
+from . import content, numbers, prose
 from .attachments import Attachment
-from .content import (Builder, Column, Entry, SiteInfo, SiteSpec, hanweb_article_path, host_and_path,
-                      trs_article_path)
+from .content import Builder, prose_template
+from .spec import (Column, Entry, SiteInfo, SiteSpec, anhui_show_path, gkmlpt_post_path, hanweb_article_path,
+                   host_and_path, trs_article_path, vsb_download_href, xxgk_download_href, xxgk_view_path)
 from .prose import ReportShape
 
 
@@ -52,9 +53,7 @@ class SiteBuilder(Builder):
         if self.platform == "trs_fujian":
             return trs_article_path(col.path, d, docid, "htm")
         if self.platform == "gkmlpt":
-            from .gkmlpt import post_path
-
-            return post_path(self.spec.extra["dept"], docid)
+            return gkmlpt_post_path(self.spec.extra["dept"], docid)
         if self.platform == "hanweb_xxgk":
             return hanweb_article_path(d, col.colid, docid)
         if self.platform == "anhui":
@@ -79,18 +78,14 @@ class SiteBuilder(Builder):
             attid = 5_100_000 + e.docid % 100_000 + self._att
             path = href = f"/attachment/0/{attid // 1000}/{attid}/{e.docid}.{fmt}"
         elif self.platform == "hanweb_xxgk":
-            from .xxgk import download_href
-
-            path = href = download_href(f"{d:%Y%m%d%H%M%S}{digits[:5]}.{fmt}", name)
+            path = href = xxgk_download_href(f"{d:%Y%m%d%H%M%S}{digits[:5]}.{fmt}", name)
         elif self.platform == "anhui":
             hexes = "".join(self.rng.choice("0123456789ABCDEF") for _ in range(4))
             tail = "".join(self.rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
                            for _ in range(26))
             path = href = f"/group1/M00/{hexes[:2]}/{hexes[2:]}/wKg{tail}.{fmt}"
         else:
-            from .vsb import download_href
-
-            path = href = download_href(self.spec.extra["owner"], 6_600_000 + self._att * 17 + e.docid % 1000)
+            path = href = vsb_download_href(self.spec.extra["owner"], 6_600_000 + self._att * 17 + e.docid % 1000)
         a = Attachment(path, href, fmt, role, name, link_text=link_text, viewer=viewer)
         e.attachments.append(a)
         return a
@@ -245,14 +240,12 @@ def _yinan(a: Agency) -> SiteSpec:
     b = SiteBuilder(a, "hanweb_xxgk", info, own, [], [("首页", "/"), ("政府信息公开", "/module/xxgk/index.jsp")],
                     dict(name=a.name, short="县民政局", we="我局", place="沂南县", contact="王建", phone="0539-3221000"),
                     area=area, first_year=int(a.options.get("first_year", 2010)), last_year=2023)
-    from .xxgk import view_path
-
     def inline(y: int, when: datetime) -> Entry | None:
         if y > 2014:
             return None
         # printed inline by the view itself
         e = b.report(y, when, style="legacy", title=f"沂南县民政局{y}年政府信息公开工作年度报告")
-        e.path = view_path(area, y)
+        e.path = xxgk_view_path(area, y)
         e.extra["inline"] = True
         e.encoding = "gb18030"
         e.quirks.append("printed inline by the xxgkAnnualReport.jsp year view (GBK; header says UTF-8)")
@@ -286,15 +279,13 @@ def _quanjiao(a: Agency) -> SiteSpec:
     b = SiteBuilder(a, "anhui", info, own, [module], [("首页", "/"), ("信息公开", "/public/")],
                     dict(name=a.name, short="县民政局", we="我局", place="全椒县"),
                     unit_id=161055327, cat_id=161055403, org_code="113411240030147825", module_page_size=10)
-    from .anhui import show_path
-
     reps, _ = _yearly_reports(b, list(range(2015, 2024)), "county", "clean", lambda y: "word" if y % 2 else "clean",
                               "long")
     next_show = [3607]
 
     def to_module(e: Entry) -> str:
         next_show[0] += 3
-        return show_path(next_show[0])
+        return anhui_show_path(next_show[0])
 
     # 2021: an article AND a module page, both in the unit's list; 2022/2023: module pages only
     reps[2021].also_at.append(to_module(reps[2021]))
@@ -329,9 +320,6 @@ def _quanjiao(a: Agency) -> SiteSpec:
 def _summary(b: Builder, place: str, issuer: str, year: int, when: datetime) -> Entry:
     """A county's 汇总 report (the government's own report summing up every department's): a 年度报告
     title naming the county, not the listing agency."""
-    from . import numbers
-    from .content import prose_template
-
     path, docid = b._path(when, "own")
     t = numbers.gen_tables(b.rng, prose_template(year), "city", numbers.Carry())
     ctx = prose.Ctx(name=issuer, short="县政府" if place.endswith("县") else "市政府", we="本县" if place.endswith("县") else "本市",
@@ -387,5 +375,9 @@ KNOWN = {"minhou-mzj": _minhou, "nanhai-mzj": _nanhai, "zhaoqing-mzj": _zhaoqing
 
 
 def site_spec(agency: Agency) -> SiteSpec | None:
+    """The site of one registry entry: hand-specified here or in ``content.py``, a generic TRS / Hanweb
+    site derived from its ``start_url``, or None for a platform the replica does not imitate."""
     fn = KNOWN.get(agency.id)
+    if fn is None and agency.platform in ("trs", "hanweb"):
+        fn = content.KNOWN.get(agency.id, content.generic_site)
     return fn(agency) if fn else None

@@ -1,7 +1,7 @@
 """A report or article body as a list of blocks, before it becomes HTML.
 
 Pages and ground truth are both derived from the same block list: the renderers in
-``render.py`` turn blocks into markup, ``truth_text`` turns them into the headings and paragraphs
+``body.py`` turn blocks into markup, ``truth_text`` turns them into the headings and paragraphs
 an extractor should recover. Keeping one source makes it impossible for the two to disagree.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m crawler.replica --port 8765``: serve the replica web and print each agency's start URL."""
+"""``python -m replica --port 8765``: serve the replica web and print each agency's start URL."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,7 @@ from . import ReplicaServer, replica_web
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m crawler.replica", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m replica", description=__doc__)
     ap.add_argument("--port", type=int, default=8765, help="TCP port (0: any free port)")
     ap.add_argument("--bind", default="127.0.0.1", help="address to listen on")
     ap.add_argument("--registry", default="replica", help="registry name or YAML path")

@@ -10,23 +10,12 @@ Articles are ordinary Hanweb pages (``hanweb.article_page``), in UTF-8.
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import quote
 
 from .chrome import footer
-from .content import Entry, SiteSpec
+from .spec import Entry, SiteSpec
 
-VIEW = "/module/xxgk/xxgkAnnualReport.jsp"
-DOWNLOAD = "/module/download/downfile.jsp"
 HEADER_CTYPE = "text/html;charset=UTF-8"  # what the JSP container sends (wrong)
 META_CHARSET = "gb2312"  # what the page says (right: the bytes are GBK)
-
-
-def view_path(area: str, year: int | None = None) -> str:
-    return f"{VIEW}?area={area}" + (f"&fbtime={year}" if year is not None else "")
-
-
-def download_href(filename: str, showname: str) -> str:
-    return f"{DOWNLOAD}?classid=0&filename={filename}&showname={quote(showname)}"
 
 
 def attachments_html(e: Entry) -> str:

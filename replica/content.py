@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from crawler.registry import Agency
 
@@ -23,113 +21,7 @@ from .blocks import Block
 from .media import png
 from .numbers import Carry, Tables, num
 from .prose import Ctx, ReportShape
-
-KINDS_NON_REPORT = ("news", "notice", "interpretation", "other_agency_report", "other", "summary")
-
-
-@dataclass
-class Column:
-    """A list column on a site: the annual-report column ('own') or another (news, notices …)."""
-
-    key: str
-    name: str
-    path: str  # TRS: the column directory ('/zwgk/zfxxgk/zfxxgknb/'); Hanweb: '/col/col73643/index.html'
-    colid: int
-    unitid: str = ""
-    page_ext: str = "html"  # TRS list pages: index.html, index_1.html …
-
-
-@dataclass
-class SiteInfo:
-    site_name: str
-    site_code: str  # 网站标识码
-    icp: str
-    police: str  # 公安备案号
-    sponsor: str  # 主办单位
-    source: str  # visible 来源 of the agency's own items
-    encoding: str = "utf-8"  # bytes on the wire: 'utf-8' | 'gb18030'
-    charset_label: str = "utf-8"  # what header/meta declare
-    date_style: str = "iso"  # visible date on article pages: 'iso' | 'cn'
-    pager: str = "createPageHTML"  # TRS: 'createPageHTML' | 'countPage'
-    per_page: int = 10
-    truncate: int | None = None  # list link text cut to this many characters + '…'
-    crumb_prefix: str = "当前位置："
-    site_id: int = 1
-    webid: int = 1  # Hanweb
-    webname: str = ""  # Hanweb
-    author_meta: str = ""
-
-
-@dataclass
-class Entry:
-    """One item of a list: a report, a news story, a notice, or a planted fault."""
-
-    kind: str  # 'report' | news/notice/interpretation/other/other_agency_report | 'not_found' | 'undecodable'
-    title: str
-    date: datetime  # list date and PubDate
-    path: str
-    column: str = "own"  # the column whose path the item lives under
-    blocks: list[Block] | None = None
-    tables: Tables | None = None
-    style: str = "clean"
-    year: int | None = None
-    template: str | None = None
-    tables_as_images: bool = False
-    quirks: list[str] = field(default_factory=list)
-    behaviour: str | None = None  # None | 'transient_500'
-    source: str = ""
-    images: list[tuple[str, bytes]] = field(default_factory=list)  # (absolute path, bytes)
-    note: str = ""
-    docid: int = 0
-    listed_in: tuple[str, ...] = ("own",)  # columns whose lists link this item
-    # --- used by the platforms added later (trs_fujian, gkmlpt, hanweb_xxgk, anhui, generic)
-    attachments: list = field(default_factory=list)  # attachments.Attachment, in page order
-    body_mode: str = "html"  # 'html' | 'shell' (a note and the attachment link) | 'viewer' (PDF <iframe>)
-    encoding: str | None = None  # bytes of this page when they differ from the site's
-    also_at: list[str] = field(default_factory=list)  # other paths serving the same page
-    extra: dict = field(default_factory=dict)  # platform data (gkmlpt ids, Anhui module id, list dates …)
-
-    @property
-    def is_report(self) -> bool:
-        return self.kind == "report"
-
-
-@dataclass
-class SiteSpec:
-    agency: Agency
-    platform: str
-    host: str
-    start_path: str
-    info: SiteInfo
-    column: Column  # the annual-report column
-    columns: dict[str, Column]  # every column, 'own' included
-    crumbs: list[tuple[str, str]]  # breadcrumb to the annual-report column: (name, path)
-    entries: list[Entry] = field(default_factory=list)
-    broken_pages: set[int] = field(default_factory=set)  # own-column list page indexes answering 500
-    ctx_args: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)  # platform settings of the later platforms (ids, page sizes …)
-    challenge: str | None = None  # '412' | '521': the whole site answers an anti-bot challenge
-
-    def entries_in(self, column_key: str) -> list[Entry]:
-        """Items a column's list shows, newest first (ties: higher docid first, as TRS sorts)."""
-        items = [e for e in self.entries if column_key in e.listed_in]
-        return sorted(items, key=lambda e: (e.date, e.docid), reverse=True)
-
-
-def host_and_path(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return (parts.hostname or "").lower(), parts.path or "/"
-
-
-def trs_article_path(col_path: str, d: datetime, docid: int, ext: str) -> str:
-    """A TRS article under its column directory: ``{col}/YYYYMM/tYYYYMMDD_{docid}.{ext}``."""
-    return f"{col_path}{d:%Y%m}/t{d:%Y%m%d}_{docid}.{ext}"
-
-
-def hanweb_article_path(d: datetime, colid: int, docid: int) -> str:
-    """A Hanweb article: ``/art/Y/M/D/art_{colid}_{docid}.html``."""
-    return f"/art/{d.year}/{d.month}/{d.day}/art_{colid}_{docid}.html"
-
+from .spec import Column, Entry, SiteInfo, SiteSpec, hanweb_article_path, host_and_path, trs_article_path
 
 # ---------------------------------------------------------------------------------------------
 
@@ -537,7 +429,8 @@ def _ordos(a: Agency) -> SiteSpec:
 # any other registry entry
 
 
-def _generic(a: Agency) -> SiteSpec:
+def generic_site(a: Agency) -> SiteSpec:
+    """A TRS or Hanweb site derived from a registry entry's ``start_url`` alone."""
     rng = random.Random(f"generic:{a.id}")
     short = a.aliases[0] if a.aliases else a.name
     we = "我厅" if a.name.endswith("厅") else ("我委" if a.name.endswith("委") else "我局")
@@ -571,16 +464,3 @@ def _generic(a: Agency) -> SiteSpec:
 
 KNOWN = {"xinjiang-mzt": _xinjiang, "binhu-mzj": _binhu, "changde-mzj": _changde, "wusu-mzj": _wusu,
          "jiangsu-mzt": _jiangsu, "ordos-mzj": _ordos}
-
-
-def site_spec(agency: Agency) -> SiteSpec | None:
-    """The site of one registry entry; None for platforms the replica does not imitate."""
-    if agency.platform not in ("trs", "hanweb"):
-        from .sites import site_spec as more
-
-        return more(agency)
-    from .sites import KNOWN as MORE
-
-    if agency.id in MORE:
-        return MORE[agency.id](agency)
-    return KNOWN.get(agency.id, _generic)(agency)

@@ -2,7 +2,7 @@
 
 ``clean`` (plain ``<td>``), ``word`` (a Word paste: MsoNormalTable, per-cell mso styles with raw
 newlines, nested spans, ``&nbsp;`` padding, ``<br>`` in header cells) and ``legacy`` (upper-case
-IE-era tags) write a :mod:`extract.render.layout` grid; the replica web uses the same functions.
+IE-era tags) write a :mod:`replica.render.layout` grid; the replica web uses the same functions.
 A line break inside a cell's text is written as ``<br>``.
 """
 from __future__ import annotations

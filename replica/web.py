@@ -1,7 +1,7 @@
 """The replica web: every page of every replica site as bytes, plus the behaviour of its server.
 
-``build_web(agencies)`` renders the sites described by ``content.site_spec`` (and, for the later
-platforms, ``sites.py`` via ``assemble.py``) into an in-memory map host → path → resource, and
+``build_web(agencies)`` renders the sites described by ``sites.site_spec`` (the later platforms
+via ``assemble.py``) into an in-memory map host → path → resource, and
 records the ground truth from the same specs. ``Web.handle`` answers one HTTP request against that
 map (virtual hosts by the ``Host`` header, conditional requests, the Hanweb ``dataproxy.jsp`` POST,
 per-site dynamic handlers for JSON APIs and per-year views, resources addressed by path AND query
@@ -12,134 +12,25 @@ tested and reused without a server; ``server.py`` puts it behind a real HTTP lis
 from __future__ import annotations
 
 import functools
-import hashlib
 import random
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Callable
-from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from crawler.registry import Agency
 
 from . import hanweb, trs
 from .blocks import truth_text
+from .body import render_body
 from .chrome import chrome_strings
-from .content import KINDS_NON_REPORT, Entry, SiteSpec, site_spec
-from .render import render_body
+from .sites import site_spec
+from .spec import (KINDS_NON_REPORT, SITE_EPOCH, Entry, ProxyColumn, Req, Resource, Site, SiteSpec, error_answer,
+                   query_key)
+from .spec import when as _when
 from .truth import BadInput, NonReport, PlantedReport, Truth
 
-CST = timezone(timedelta(hours=8))
-SITE_EPOCH = datetime(2024, 6, 1, 9, 0, tzinfo=CST)  # Last-Modified of pages without a date of their own
 ROBOTS = b"User-agent: *\nDisallow: /admin/\n"
-
-
-_RENDER_LOCK = threading.RLock()
-
-
-class Resource:
-    """One answer of the replica: bytes, content type, status, dates, planted behaviour.
-
-    ``body`` may be given as a ``factory`` instead: it is rendered on first use and kept (pages and
-    attachments of the larger sites are built lazily, so building the web stays fast)."""
-
-    __slots__ = ("_body", "_factory", "ctype", "status", "last_modified", "behaviour", "headers")
-
-    def __init__(self, body: bytes | None = None, ctype: str = "text/html; charset=utf-8", status: int = 200,
-                 last_modified: datetime = SITE_EPOCH, behaviour: str | None = None,
-                 factory: Callable[[], bytes] | None = None, headers: tuple[tuple[str, str], ...] = ()):
-        if body is None and factory is None:
-            raise ValueError("a Resource needs a body or a factory")
-        self._body = body
-        self._factory = factory
-        self.ctype = ctype
-        self.status = status
-        self.last_modified = last_modified
-        self.behaviour = behaviour  # None | 'always_500' | 'transient_500'
-        self.headers = tuple(headers)  # extra response headers (Content-Disposition …)
-
-    @property
-    def body(self) -> bytes:
-        if self._body is None:
-            with _RENDER_LOCK:
-                if self._body is None:
-                    self._body = self._factory()
-                    self._factory = None
-        return self._body
-
-    @property
-    def rendered(self) -> bool:
-        return self._body is not None
-
-    @property
-    def etag(self) -> str:
-        return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
-
-    def __repr__(self) -> str:
-        return f"Resource({self.ctype!r}, status={self.status}, rendered={self.rendered})"
-
-
-@dataclass
-class Req:
-    """One request, as dynamic handlers of a site see it."""
-
-    method: str
-    host: str  # the Host header as sent (with the port): absolute links in API answers use it
-    path: str  # unquoted path
-    query: str  # raw query string
-    body: bytes
-    headers: dict  # lower-case names
-
-    def args(self) -> dict[str, str]:
-        """Query and (url-encoded) form fields; the query wins, the last value of a name wins."""
-        out: dict[str, str] = {}
-        if self.body and "json" not in self.headers.get("content-type", ""):
-            try:
-                form = parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
-            except UnicodeDecodeError:
-                form = {}
-            out.update({k: v[-1] for k, v in form.items()})
-        out.update({k: v[-1] for k, v in parse_qs(self.query, keep_blank_values=True).items()})
-        return out
-
-    def origin(self) -> str:
-        return f"http://{self.host}"
-
-
-def query_key(path: str, query: str) -> str:
-    """``path?query`` with the query's parameters sorted (so that parameter order does not matter)."""
-    pairs = sorted(parse_qsl(query, keep_blank_values=True))
-    return path + ("?" + urlencode(pairs) if pairs else "")
-
-
-@dataclass
-class ProxyColumn:
-    """A Hanweb column as its dataproxy.jsp sees it."""
-
-    colid: int
-    unitid: str
-    items: list[Entry]
-    per_page: int
-    truncate: int | None
-
-
-@dataclass
-class Site:
-    host: str
-    spec: SiteSpec
-    resources: dict[str, Resource] = field(default_factory=dict)
-    proxies: dict[int, ProxyColumn] = field(default_factory=dict)
-    # resources addressed by path AND query (download scripts, per-year views): key = query_key(…)
-    by_query: dict[str, Resource] = field(default_factory=dict)
-    # dynamic endpoints (search APIs …): each returns a Resource, a full (status, headers, body)
-    # answer, or None when the request is not its business
-    handlers: list[Callable] = field(default_factory=list)
-    challenge: object | None = None  # challenge.Challenge: every request answers it
-
-
-def _when(d: datetime) -> datetime:
-    return d.replace(tzinfo=CST) if d.tzinfo is None else d
 
 
 def _html_type(spec: SiteSpec, kind: str) -> str:
@@ -159,14 +50,6 @@ def _undecodable(seed: str, title_ascii: str) -> bytes:
     return (b'<!DOCTYPE html>\n<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />\n'
             b"<title>" + junk[:80] + b"</title>\n</head>\n<body>\n<div class=\"TRS_Editor\">" + junk[80:]
             + b"</div>\n<!-- " + title_ascii.encode("ascii") + b" -->\n</body>\n</html>\n")
-
-
-def error_answer(status: int, method: str, text: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    """nginx's own error page."""
-    body = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{status} {text}</title></head>"
-            f"<body><h1>{status} {text}</h1><hr><center>nginx</center></body></html>").encode("utf-8")
-    hd = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))), ("Server", "nginx")]
-    return status, hd, (b"" if method == "HEAD" else body)
 
 
 class Web:

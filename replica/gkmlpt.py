@@ -17,22 +17,16 @@ JavaScript, not markup.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from html import escape
 
 from .attachments import CONTENT_TYPES
 from .chrome import article_metas, footer, site_metas
-from .content import Entry, SiteSpec
-
-CST = timezone(timedelta(hours=8))
+from .spec import CST, Entry, SiteSpec
 
 
 def unix(d: datetime) -> int:
     return int(d.replace(tzinfo=CST).timestamp())
-
-
-def post_path(dept: str, post_id: int) -> str:
-    return f"/{dept}/gkmlpt/content/{post_id // 1000000}/{post_id // 1000}/post_{post_id}.html"
 
 
 def js_json(obj) -> str:

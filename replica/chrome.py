@@ -9,7 +9,7 @@ import posixpath
 from datetime import datetime
 from html import escape
 
-from .content import Entry, SiteSpec
+from .spec import Entry, SiteSpec
 
 
 def rel(from_path: str, to_path: str) -> str:

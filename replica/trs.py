@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from .chrome import article_metas, cn_date, date_label, footer, metas, rel, site_metas
-from .content import Column, Entry, SiteSpec
+from .spec import Column, Entry, SiteSpec
 
 PAGER_FUNCTION = """<script type="text/javascript">
 function createPageHTML(nCount, nIndex, sName, sExt) {

@@ -19,10 +19,11 @@ from . import anhui, attachments, fujian, gkmlpt, hanweb, vsb, xxgk
 from .blocks import truth_text
 from .challenge import NOTES, Challenge
 from .chrome import chrome_strings
-from .content import KINDS_NON_REPORT, Entry, SiteSpec
-from .render import render_body
+from .body import render_body
 from .truth import BadInput, Blocked, NonReport, Placeholder, PlantedAttachment, PlantedReport, Truth
-from .web import SITE_EPOCH, Req, Resource, Site, error_answer, query_key
+from .spec import (ANHUI_MODULE, KINDS_NON_REPORT, SITE_EPOCH, XXGK_VIEW, Entry, Req, Resource, Site, SiteSpec,
+                   error_answer, query_key, xxgk_view_path)
+from .spec import when as _when
 
 CONTAINERS = {
     "trs_fujian": "//div[@class='TRS_Editor']",
@@ -32,12 +33,6 @@ CONTAINERS = {
     "generic": "//div[@class='v_news_content']",
 }
 JSON_TYPE = "application/json;charset=UTF-8"
-
-
-def _when(d: datetime) -> datetime:
-    from .web import CST
-
-    return d.replace(tzinfo=CST) if d.tzinfo is None else d
 
 
 def _latest(entries: list[Entry]) -> datetime:
@@ -259,7 +254,7 @@ def _lists_xxgk(site: Site, spec: SiteSpec, truth: Truth) -> tuple[set[str], Lis
     cache: dict[tuple[bool, int | None], Resource] = {}
 
     def view(site: Site, req: Req):
-        if req.path != xxgk.VIEW:
+        if req.path != XXGK_VIEW:
             return None
         if req.method == "POST":
             return error_answer(405, req.method, "Method Not Allowed")
@@ -285,7 +280,7 @@ def _lists_xxgk(site: Site, spec: SiteSpec, truth: Truth) -> tuple[set[str], Lis
 
     site.handlers.append(view)
     years = range(spec.extra["first_year"], current_year() + 1)
-    requests = [("GET", spec.start_path, ())] + [("GET", xxgk.view_path(area, y), ()) for y in years]
+    requests = [("GET", spec.start_path, ())] + [("GET", xxgk_view_path(area, y), ()) for y in years]
     listed = {e.path for e in spec.entries if _view_year(e) in set(years)}
     return listed, requests
 
@@ -320,7 +315,7 @@ def _lists_anhui(site: Site, spec: SiteSpec, truth: Truth) -> tuple[set[str], Li
         chunk = mrows[(k - 1) * msize:k * msize]
         html = anhui.module_list_page(spec, chunk, k, mpages, len(mrows))
         res = Resource(_enc(spec, html), _html_type(spec), last_modified=_latest([r[2] for r in chunk]))
-        _put(site, anhui.MODULE + "index.html" + ("" if k == 1 else f"?page={k}"), res)
+        _put(site, ANHUI_MODULE + "index.html" + ("" if k == 1 else f"?page={k}"), res)
     site.resources[anhui.VIEWER] = Resource(anhui.viewer_page().encode("utf-8"), "text/html; charset=utf-8")
     listed = {e.path for e, _ in rows} | {e.path for _, _, e, _ in mrows}
     return listed, requests

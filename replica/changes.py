@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from .web import Resource, Web
+from .spec import Resource
+from .web import Web
 
 BODY_START = re.compile(rb'(<div[^>]+(?:class="TRS_Editor"|id="zoom")[^>]*>)')
 
