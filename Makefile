@@ -29,6 +29,7 @@ test-all: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/pages.py
 
 ## Debian tools: headless Chromium (browser checks) and antiword (DOC attachments). Where they
 ## cannot be installed, the browser tests skip with a reason and DOC files say "needs converter".

@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.blobs import BlobStore
+from extract.checks import explain
 
 SCHEMA_VERSION = 1
 
@@ -116,8 +117,10 @@ class Archive:
             if "checks" not in db.table_names():
                 db["checks"].create({
                     "report_id": int, "rule": str, "scope": str, "outcome": str, "detail": str,
-                    "compared": str,
+                    "compared": str, "explanation": str,
                 }, pk=("report_id", "rule", "scope"), foreign_keys=[("report_id", "reports", "id")])
+            elif "explanation" not in db["checks"].columns_dict:  # archives built before it existed
+                db["checks"].add_column("explanation", str)
             if "problems" not in db.table_names():
                 db["problems"].create({
                     "id": int, "agency_id": str, "capture_id": int, "report_id": int,
@@ -126,7 +129,42 @@ class Archive:
                                           ("agency_id", "agencies", "id")])
                 db["problems"].create_index(["capture_id", "code"], unique=True)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.write_labels()
         self.ensure_views()
+
+    def write_labels(self) -> None:
+        """The lookup tables readers join to see Chinese beside every key, exported from
+        ``extract.schema`` (the one place that defines them) and rewritten on every open, so that an
+        archive always speaks the schema of the code that serves it."""
+        from extract import schema
+
+        tables = {
+            "label_tables": ({"key": str, "label": str, "title": str, "position": int}, "key", [
+                {"key": k, "label": schema.TABLE_SHORT[k], "title": schema.TABLES[k].title, "position": i}
+                for i, k in enumerate(schema.TABLE_KEYS)]),
+            "label_templates": ({"key": str, "label": str, "basis": str, "years": str}, "key", [
+                {"key": e.key, "label": schema.TEMPLATE_LABELS[e.key], "basis": e.basis,
+                 "years": f"{e.years[0]}–" + ("" if e.years[1] == 9999 else str(e.years[1]))}
+                for e in schema.ERAS.values()]),
+            "label_cells": ({"table": str, "row": str, "col": str, "position": int, "templates": str,
+                             "row_label": str, "col_label": str, "header": str}, ("table", "row", "col"), [
+                {"table": c.table, "row": c.row, "col": c.col, "position": c.position,
+                 "templates": ",".join(c.templates), "row_label": c.row_label, "col_label": c.col_label,
+                 "header": c.header} for c in schema.cell_labels()]),
+            "label_rules": ({"rule": str, "title": str, "formula": str, "explain": str, "table": str,
+                             "scope": str}, "rule", [
+                {"rule": r.name, "title": r.title, "formula": r.formula, "explain": r.explain,
+                 "table": r.table, "scope": r.scope} for r in schema.CHECK_RULES]),
+            "label_problems": ({"code": str, "name": str, "meaning": str}, "code", [
+                {"code": code, "name": name, "meaning": meaning} for code, (name, meaning) in schema.PROBLEMS.items()]),
+        }
+        with self.transaction():
+            for name, (columns, pk, rows) in tables.items():
+                table = self.db[name]
+                if name not in self.db.table_names():
+                    table.create(columns, pk=pk)
+                self.conn.execute(f"delete from [{name}]")
+                table.insert_all(rows, alter=True)
 
     def ensure_views(self) -> None:
         views = {
@@ -144,10 +182,24 @@ class Archive:
                        (select count(*) from problems p where p.agency_id = a.id) as problems
                 from agencies a""",
         }
-        existing = set(self.db.view_names())
-        for name, sql in views.items():
-            if name not in existing:
-                self.db.create_view(name, sql)
+        views["cell_values"] = """
+                select c.report_id, r.agency_id, r.agency, r.province, r.city, r.county, r.level, r.year,
+                       r.template, c."table", lt.label as table_label, c."row", l.row_label, c.col,
+                       l.col_label, l.header, c.raw, c.value, c.kind, c.note
+                from cells c join reports r on r.id = c.report_id
+                left join label_tables lt on lt.key = c."table"
+                left join label_cells l on l."table" = c."table" and l."row" = c."row" and l.col = c.col
+                where r.is_current = 1"""
+        views["report_figures"] = report_figures_sql()
+        existing = {r["name"]: r["sql"] for r in self.db.query("select name, sql from sqlite_master where type = 'view'")}
+        with self.transaction():
+            for name, sql in views.items():
+                create = f"CREATE VIEW {name} AS {sql}"
+                if existing.get(name) == create:
+                    continue
+                if name in existing:  # the schema changed: the view follows it
+                    self.conn.execute(f"drop view {name}")
+                self.conn.execute(create)
 
     # ------------------------------------------------------------------ helpers
     def transaction(self):
@@ -346,9 +398,11 @@ class Archive:
         with self.transaction():
             self.conn.execute("delete from checks where report_id = ?", [report_id])
             self.conn.executemany(
-                "insert into checks (report_id, rule, scope, outcome, detail, compared) values (?,?,?,?,?,?)",
+                "insert into checks (report_id, rule, scope, outcome, detail, compared, explanation)"
+                " values (?,?,?,?,?,?,?)",
                 [(report_id, c.rule, c.scope, c.outcome, c.detail,
-                  json.dumps(c.compared, ensure_ascii=False, default=str)) for c in checks])
+                  json.dumps(c.compared, ensure_ascii=False, default=str),
+                  explain(c.rule, c.scope, c.outcome, c.detail, c.compared)) for c in checks])
             self.conn.execute("update reports set checks_failed = ? where id = ?",
                               [sum(c.outcome == "fail" for c in checks), report_id])
 
@@ -392,6 +446,27 @@ class Archive:
                 "insert into reports_fts (rowid, title, text) values (?, ?, ?)",
                 [(rid, segment(title or ""), segment(text or "")) for rid, title, text in rows])
         return len(rows)
+
+
+def report_figures_sql() -> str:
+    """The wide table a researcher opens in Excel or pandas: one row per current report, one column
+    per cell of any template, headed by its Chinese labels (``extract.schema.cell_labels``).
+
+    One pass over each report's cells (the primary key starts with report_id), so it streams."""
+    from extract import schema
+
+    def q(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    cols = [f'r.id as {q("报告编号")}', f'r.agency as {q("机构")}', f'r.province as {q("省份")}',
+            f'r.city as {q("城市")}', f'r.county as {q("区县")}', f'r.level as {q("层级")}',
+            f'r.year as {q("年度")}', f'r.template as {q("表格版本")}', f'r.published as {q("发布日期")}',
+            f'r.checks_failed as {q("不符的核对项")}', f'r.url as {q("原文链接")}']
+    for c in schema.cell_labels():
+        cols.append(f"""max(case when c."table" = '{c.table}' and c."row" = '{c.row}' and c.col = '{c.col}'"""
+                    f" then c.value end) as {q(c.header)}")
+    return ("select " + ",\n       ".join(cols) + "\nfrom reports r left join cells c on c.report_id = r.id"
+            "\nwhere r.is_current = 1\ngroup by r.id")
 
 
 class _Transaction:

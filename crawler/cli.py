@@ -15,15 +15,17 @@ serve reads the database. Run any command with --help for its options.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 import click
 import yaml
@@ -99,7 +101,7 @@ def cli(verbose):
 
 
 db_option = click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-                         help="The SQLite archive to write.")
+                         help="The SQLite archive to write.")  # `serve` has its own: it only reads
 blobs_option = click.option("--blobs", default=None, type=click.Path(file_okay=False),
                             help="Where raw bytes are kept (default: data/blobs beside the database).")
 
@@ -241,46 +243,112 @@ def extract(db, blobs, progress):
                f"{counts['problems']} problems, {counts['not_reports']} pages that were not reports")
 
 
-def datasette_args(db: str, host: str, port: int) -> list[str]:
-    """Datasette command line with metadata.yml applied to this database's name."""
-    meta = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-    name = Path(db).stem
-    dbs = meta.get("databases", {})
-    if "archive" in dbs and name != "archive":
-        dbs[name] = dbs.pop("archive")
-    tmp = Path(tempfile.gettempdir()) / f"nianbao-metadata-{os.getpid()}.json"
-    tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+DEFAULT_NAME = "archive"  # the database name metadata.yml is written for (its links say /archive/…)
+_ARCHIVE_PATH = re.compile(r"(?<![\w.~/-])/archive(?=[/?#.\"'\s<]|$)")
+
+
+def served_name(db: str) -> str:
+    """The name Datasette serves ``db`` under (its file name without the extension)."""
+    return Path(db).stem
+
+
+def served_path(db: str) -> str:
+    """The URL path of the served database, as Datasette builds it (``/archive``, ``/other``)."""
+    from datasette.utils import tilde_encode
+
+    return "/" + tilde_encode(served_name(db))
+
+
+def metadata_for(name: str) -> dict | None:
+    """metadata.yml applied to a database served as ``name``: the ``databases: archive:`` key renamed
+    and every ``/archive`` link in every string value pointed at ``/<name>``. ``None`` when the name
+    is ``archive`` (metadata.yml then applies as it is)."""
+    if name == DEFAULT_NAME:
+        return None
+    from datasette.utils import tilde_encode
+
+    meta = yaml.safe_load(METADATA.read_text(encoding="utf-8")) or {}
+    dbs = meta.get("databases") or {}
+    if DEFAULT_NAME in dbs:
+        dbs[name] = dbs.pop(DEFAULT_NAME)
+    target = "/" + tilde_encode(name)
+
+    def relink(value):
+        if isinstance(value, str):
+            return _ARCHIVE_PATH.sub(lambda m: target, value)
+        if isinstance(value, dict):
+            return {k: relink(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [relink(v) for v in value]
+        return value
+
+    return relink(meta)
+
+
+def datasette_argv(db: str, host: str, port: int, metadata: str | Path) -> list[str]:
+    """The ``datasette serve`` command line for ``db`` with the given metadata file (no side effects)."""
     from publish import datasette_options
 
-    return [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(tmp), *datasette_options(),
+    return [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(metadata),
+            *datasette_options(),
             "--host", host, "--port", str(port), "--setting", "default_page_size", "50",
             "--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "500",
             "--setting", "truncate_cells_html", "160"]
 
 
+@contextlib.contextmanager
+def datasette_command(db: str, host: str, port: int) -> Iterator[list[str]]:
+    """The Datasette command line for ``db``, with metadata.yml applied to the name it is served under.
+
+    ``with datasette_command(db, host, port) as args: run_child(args)``. For ``archive.db`` that is
+    metadata.yml itself; for any other name the rewritten metadata lives in a temporary directory
+    that exists for the ``with`` block only, so nothing is left behind when the server stops (also
+    when it is stopped by Ctrl-C or SIGTERM through :func:`run_child`)."""
+    meta = metadata_for(served_name(db))
+    if meta is None:
+        yield datasette_argv(db, host, port, METADATA)
+        return
+    with tempfile.TemporaryDirectory(prefix="nianbao-metadata-") as tmp:
+        path = Path(tmp) / "metadata.json"
+        path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        yield datasette_argv(db, host, port, path)
+
+
+def _stop_child(child: subprocess.Popen) -> None:
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(10)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        child.kill()
+        child.wait()
+
+
 def run_child(args: list[str]) -> int:
     """Run a server child until it exits or we are told to stop (Ctrl-C or SIGTERM); never
-    leave it orphaned holding its port."""
+    leave it orphaned holding its port. Returns normally on a stop, so the caller's ``with``
+    blocks (the temporary metadata of :func:`datasette_command`) clean up."""
     import signal
-
-    child = subprocess.Popen(args)
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
+    # SIGTERM is a Ctrl-C until the child is gone (a second one while it stops must not kill us
+    # before the caller's clean-up runs).
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        return child.wait()
+        child = subprocess.Popen(args)
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            _stop_child(child)
     except KeyboardInterrupt:
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
 
 
 @cli.command()
@@ -328,15 +396,37 @@ def parse(file, as_json, full, content_type):
 
 
 @cli.command()
-@db_option
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The SQLite archive to publish (read only).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 to publish beyond this machine).")
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(db, host, port):
-    """Publish the archive with Datasette: facets, Chinese full-text search, CSV/JSON."""
+    """Publish the archive with Datasette (read only): browse and facet reports, Chinese
+    full-text search, CSV and JSON downloads. The database is served under its file name:
+    archive.db as /archive, other.db as /other (the links of metadata.yml follow).
+
+    \b
+    Examples:
+      nianbao serve                               # archive.db on http://127.0.0.1:8001/archive
+      nianbao serve --db other.db --port 8002     # served as http://127.0.0.1:8002/other
+
+    \b
+    Then, in a browser (archive.db on port 8001):
+      one report (row 1):      http://127.0.0.1:8001/archive/reports/1
+      filter and facet:        http://127.0.0.1:8001/archive/reports?province=江苏省&year=2022
+      search the texts:        http://127.0.0.1:8001/archive/reports?_search=行政复议
+      ranked search:           http://127.0.0.1:8001/archive/search?q=殡葬
+      failed arithmetic:       http://127.0.0.1:8001/archive/failed_checks
+      download as CSV / JSON:  http://127.0.0.1:8001/archive/reports.csv?_stream=on
+                               http://127.0.0.1:8001/archive/reports.json?_shape=array&_size=max
+    """
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist: run `nianbao demo` or crawl + extract first")
-    click.echo(f"Datasette on http://{host}:{port}/{Path(db).stem}")
-    sys.exit(run_child(datasette_args(db, host, port)))
+    with datasette_command(db, host, port) as args:
+        click.echo(f"Datasette on http://{host}:{port}{served_path(db)}  (Ctrl-C to stop)")
+        rc = run_child(args)
+    sys.exit(rc)
 
 
 @cli.command()
@@ -363,8 +453,9 @@ def demo(do_serve, port, replica_port, db, blobs):
         if not do_serve:
             click.echo(f"built {db}")
             return
-        click.echo(f"4/4 Datasette on http://127.0.0.1:{port}/{Path(db).stem}  (Ctrl-C to stop)")
-        run_child(datasette_args(db, "127.0.0.1", port))
+        with datasette_command(db, "127.0.0.1", port) as args:
+            click.echo(f"4/4 Datasette on http://127.0.0.1:{port}{served_path(db)}  (Ctrl-C to stop)")
+            run_child(args)
 
 
 @cli.command()

@@ -190,4 +190,81 @@ def _continuity(tables: dict, prev: dict) -> list[Check]:
     return out
 
 
-__all__ = ["Check", "run_checks"]
+# Left and right side of the rules whose terms are fixed; the sums (handled_sum, row_sum, appeals.sum)
+# add every compared term but the total. A leading "-" subtracts.
+_SIDES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "requests.balance": (("new_received", "carried_over"), ("handled_total", "carried_forward")),
+    "requests.continuity": (("previous.carried_forward",), ("carried_over",)),
+    "active.continuity": (("in_force",), ("previous.in_force", "issued", "-repealed")),
+}
+_TOTALS = {"requests.handled_sum": "handled_total", "requests.row_sum": "total", "appeals.sum": "total"}
+_SUMS = {"requests.handled_sum": "各项办理结果之和", "requests.row_sum": "各类申请人之和"}  # too many terms to list
+_WHY = {  # the fixed reasons of not_assessable checks, in Chinese
+    "requests table not found": "未找到依申请公开表格",
+    "appeals table not found": "未找到复议诉讼表格",
+    "this year's requests table not found": "本年度报告未找到依申请公开表格",
+    "last year's requests table not found": "上一年度报告未找到依申请公开表格",
+    "no in_force column (2019 template)": "2019年版表格没有“现行有效件数”一栏",
+    "row absent": "本年度或上一年度报告缺少这一行",
+}
+
+
+def scope_label(rule: str, scope: str) -> str:
+    """The column (…列) or row a check was applied to, as the table prints it."""
+    spec = schema.CHECKS.get(rule)
+    if spec is None or scope == "table":
+        return "整表" if scope == "table" else scope
+    if spec.axis == "col":
+        return f"{schema.term_label(spec.table, scope)}列"
+    return schema.term_label(spec.table, scope)
+
+
+def explain(rule: str, scope: str, outcome: str, detail: str, compared: dict | None) -> str:
+    """The check in plain Chinese with its numbers, e.g.
+    ``本年新收 + 上年结转 ≠ 办理结果总计 + 结转下年度：1 + 0 ≠ 0 + 0``."""
+    spec = schema.CHECKS.get(rule)
+    if spec is None:
+        return detail
+    compared = compared or {}
+    if outcome == NOT_ASSESSABLE:
+        if detail.startswith("missing:"):
+            names = [n.strip() for n in detail[len("missing:"):].split(",")]
+            shown = "、".join(schema.term_label(spec.table, n.removeprefix("row ")) for n in names if n)
+            return f"无法核对：缺少{shown}"
+        return f"无法核对：{_WHY.get(detail, detail)}"
+    if rule in _SIDES:
+        left, right = _SIDES[rule]
+    else:
+        total = _TOTALS[rule]
+        left, right = tuple(n for n in compared if n != total), (total,)
+    many = len(left) > 4
+
+    def words(names):
+        out = ""
+        for i, n in enumerate(names):
+            minus = n.startswith("-")
+            label = schema.term_label(spec.table, n.lstrip("-"))
+            out += (" − " if minus else (" + " if i else "")) + label
+        return out
+
+    def numbers(names):
+        out = ""
+        for i, n in enumerate(names):
+            v = compared.get(n.lstrip("-"))
+            out += (" − " if n.startswith("-") else (" + " if i else "")) + _fmt(0 if v is None else v)
+        return out
+
+    ok = "=" if outcome == PASS else "≠"
+    if many:
+        lsum = sum(compared.get(n) or 0 for n in left)
+        lhs_words, lhs_nums = _SUMS.get(rule, f"{len(left)}项之和"), _fmt(lsum)
+    else:
+        lhs_words, lhs_nums = words(left), numbers(left)
+    text = f"{lhs_words} {ok} {words(right)}：{lhs_nums} {ok} {numbers(right)}"
+    blank = [schema.term_label(spec.table, n) for n, v in compared.items() if v is None]
+    if blank:
+        text += f"（空白按0计：{'、'.join(blank)}）"
+    return text
+
+
+__all__ = ["Check", "run_checks", "explain", "scope_label"]

@@ -181,3 +181,47 @@ def match_query(q: str | None) -> str:
         neg = excluded[0] if len(excluded) == 1 else "(" + " OR ".join(excluded) + ")"
         expr = f"{pos} NOT {neg}"
     return expr
+
+
+def highlight_pattern(q: str | None) -> re.Pattern | None:
+    """A regex finding, in the original text, what ``match_query(q)`` matches in the index: each
+    positive phrase's tokens in order, with only punctuation or spaces between them."""
+    groups, _ = query_terms(q or "")
+    alts = []
+    for group in groups:
+        for expr in group:
+            toks = [tok.replace('""', '"') for tok in expr.rstrip("*").strip('"').split(" ") if tok]
+            if toks:
+                alts.append(r"[\W_]{0,3}".join(re.escape(tok) for tok in toks))
+    if not alts:
+        return None
+    return re.compile("|".join(sorted(alts, key=len, reverse=True)), re.IGNORECASE)
+
+
+def snippet(text: str | None, q: str | None, width: int = 40) -> list[tuple[str, bool]]:
+    """A piece of ``text`` around the first match of ``q``, as (piece, is_match) pairs for a page to
+    mark; without a match, the opening of the text."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    pattern = highlight_pattern(q)
+    first = pattern.search(text) if pattern else None
+    if first is None:
+        cut = text[:width * 2]
+        return [(cut + ("…" if len(text) > len(cut) else ""), False)]
+    start = max(0, first.start() - width)
+    end = min(len(text), first.end() + width * 2)
+    out: list[tuple[str, bool]] = [("…", False)] if start else []
+    pos = start
+    for m in pattern.finditer(text, start, end):
+        if m.end() > end or m.start() == m.end():
+            continue
+        out += [(text[pos:m.start()], False), (m.group(0), True)]
+        pos = m.end()
+    out.append((text[pos:end], False))
+    if end < len(text):
+        out.append(("…", False))
+    return [(s, hit) for s, hit in out if s]
+
+
+def marked_snippet(text: str | None, q: str | None, width: int = 40) -> str:
+    """The snippet as plain text with matches in 【】, for CSV and JSON readers."""
+    return "".join(f"【{s}】" if hit else s for s, hit in snippet(text, q, width))

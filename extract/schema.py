@@ -298,6 +298,10 @@ class CheckRule:
     table: str
     scope: str  # what one outcome is about: column / row / group / agency-year
     holds_when: str
+    title: str = ""  # what the rule is called, for readers (Chinese)
+    formula: str = ""  # the rule as readers write it, in the template's words
+    explain: str = ""  # why it must hold, in one sentence
+    axis: str = "col"  # a check's scope names a column ('col': rows are the terms) or a row ('row')
 
 
 _HANDLED_PARTS: tuple[str, ...] = tuple(
@@ -307,15 +311,133 @@ _HANDLED_PARTS: tuple[str, ...] = tuple(
 
 CHECK_RULES: tuple[CheckRule, ...] = (
     CheckRule("requests.balance", "requests", "column",
-              "new_received + carried_over = handled_total + carried_forward"),
+              "new_received + carried_over = handled_total + carried_forward",
+              "收支平衡", "本年新收 + 上年结转 = 办理结果总计 + 结转下年度",
+              "表格注明的勾稽关系：第一项加第二项之和，等于第三项加第四项之和。"),
     CheckRule("requests.handled_sum", "requests", "column",
-              "granted + partly_granted + withheld_* + unavailable_* + rejected_* + other_* = handled_total"),
-    CheckRule("requests.row_sum", "requests", "row", "the six applicant columns add up to total"),
-    CheckRule("appeals.sum", "appeals", "group", "upheld + corrected + other + pending = total"),
-    CheckRule("requests.continuity", "requests", "agency-year", "carried_forward(y-1) = carried_over(y)"),
-    CheckRule("active.continuity", "active", "agency-year", "in_force(y) = in_force(y-1) + issued(y) - repealed(y)"),
+              "granted + partly_granted + withheld_* + unavailable_* + rejected_* + other_* = handled_total",
+              "办理结果合计", "（一）至（六）各项办理结果之和 = （七）总计",
+              "每一件申请都有一个办理结果，各项结果相加应等于总计。"),
+    CheckRule("requests.row_sum", "requests", "row", "the six applicant columns add up to total",
+              "申请人合计", "自然人 + 五类法人或其他组织 = 总计",
+              "每一行中，各类申请人的数量相加应等于该行的总计。", axis="row"),
+    CheckRule("appeals.sum", "appeals", "group", "upheld + corrected + other + pending = total",
+              "复议诉讼合计", "结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计",
+              "行政复议和每类行政诉讼的各项结果相加应等于总计。", axis="row"),
+    CheckRule("requests.continuity", "requests", "agency-year", "carried_forward(y-1) = carried_over(y)",
+              "跨年度衔接（申请）", "上一年度结转下年度 = 本年度上年结转",
+              "上一年度报告中结转到下年度的申请，应等于本年度报告中的上年结转。"),
+    CheckRule("active.continuity", "active", "agency-year", "in_force(y) = in_force(y-1) + issued(y) - repealed(y)",
+              "跨年度衔接（文件）", "现行有效件数 = 上一年度现行有效件数 + 本年制发件数 − 本年废止件数",
+              "规章和规范性文件的现行有效件数，应等于上年的件数加上本年制发、减去本年废止。", axis="row"),
 )
 CHECKS: dict[str, CheckRule] = {r.name: r for r in CHECK_RULES}
+
+
+OUTCOME_LABELS: dict[str, str] = {PASS: "通过", FAIL: "不符", NOT_ASSESSABLE: "无法核对"}
+
+# Short names of the terms checks compare (``Check.compared`` keys); other terms use their field label.
+CHECK_TERMS: dict[str, str] = {
+    "new_received": "本年新收", "carried_over": "上年结转", "handled_total": "办理结果总计",
+    "carried_forward": "结转下年度", "previous.carried_forward": "上一年度结转下年度",
+    "in_force": "现行有效件数", "previous.in_force": "上一年度现行有效件数",
+    "issued": "本年制发件数", "repealed": "本年废止件数",
+}
+
+# ---------------------------------------------------------------------------------------------
+# Words for readers: templates, tables and the problems an extraction records, in Chinese.
+TEMPLATE_LABELS: dict[str, str] = {
+    PRE2019: "2019年以前格式（无统一表格）",
+    T2019: "2019年版格式（国办公开办函〔2019〕60号）",
+    T2021: "2021年版格式（国办公开办函〔2021〕30号）",
+}
+TABLE_SHORT: dict[str, str] = {"active": "主动公开", "requests": "依申请公开", "appeals": "复议诉讼"}
+
+# code → (name, what it means for a reader). Codes are what extract records; see extract.document.
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "undecodable": ("无法解码", "页面的字节无法按任何中文编码读出，正文不可用。"),
+    "empty_text": ("没有正文", "页面或文件中没有找到正文文字。"),
+    "no_date": ("缺少发布日期", "页面上没有找到发布日期。"),
+    "not_a_report": ("不是年报", "该页面不是政府信息公开工作年度报告（例如新闻或通知），未收录为年报。"),
+    "unmatched_row": ("行名无法识别", "表格中有一行的名称无法对应到标准表格的任何一行，该行未读取。"),
+    "table_missing": ("缺少表格", "报告中没有找到这张标准表格。"),
+    "tables_as_images": ("表格为图片", "表格以图片形式发布，其中的数字无法直接读取。"),
+    "tables_in_attachment": ("表格在附件中", "表格不在页面上，而在附件文件中。"),
+    "pre2019_no_tables": ("2019年以前的报告", "2019年以前的年报没有统一的标准表格，只收录正文。"),
+    "rows_missing": ("缺少若干行", "读到的行数少于该版本标准表格应有的行数。"),
+    "columns_by_position": ("按位置读取列", "表头无法完全识别，数值按标准表格的列顺序读取，请对照原文核实。"),
+    "unreadable_value": ("数值无法识别", "某个单元格中的内容不是可以识别的数字。"),
+    "template_mixed": ("表格版本混杂", "表格中同时出现2019年版和2021年版的表头或行名。"),
+    "row_shape": ("行的数值个数不符", "某一行的数值个数与表头的列数不一致，请对照原文核实。"),
+    "table_shape": ("表格结构异常", "表格结构与标准表格不一致。"),
+    "tables_from_text": ("表格由文字还原", "DOC文件只能读取文字，表格由文字排列还原，可能有误。"),
+    "no_text_layer": ("扫描件", "PDF文件没有文字层（可能是扫描件），需要OCR才能读取。"),
+    "needs_converter": ("需要转换工具", "读取该格式（DOC/WPS）需要的转换工具在本机不可用。"),
+    "unreadable": ("文件无法读取", "文件已损坏或格式无法识别。"),
+}
+
+
+_LEAD_NUMBER = _re.compile(r"^(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d+[.、])")
+_TAIL_NOTE = _re.compile(r"（[^（）]*）$")
+
+
+def short_label(text: str) -> str:
+    """A printed label without its numbering or trailing note (（二）部分公开（区分处理的…） → 部分公开)."""
+    out = _TAIL_NOTE.sub("", _LEAD_NUMBER.sub("", text))
+    return out or text
+
+
+def term_label(table_key: str, name: str) -> str:
+    """What a reader calls a term a check compares: a row or column key, or ``previous.<key>``."""
+    if name in CHECK_TERMS:
+        return CHECK_TERMS[name]
+    prefix = "上一年度" if name.startswith("previous.") else ""
+    key = name.removeprefix("previous.")
+    for pool in (table(table_key).rows, table(table_key).cols):
+        for f in pool:
+            if f.key == key:
+                return prefix + short_label(f.label)
+    return name
+
+
+@dataclass(frozen=True)
+class CellLabel:
+    """One cell any template prints, with the words a reader needs beside its keys."""
+
+    table: str
+    row: str
+    col: str
+    position: int  # reading order over all tables: active, requests, appeals; rows top to bottom
+    templates: tuple[str, ...]
+    row_label: str  # as printed
+    col_label: str  # as printed (the latest template's wording where the eras differ)
+    header: str  # one unique column heading for a wide table, e.g. 依申请公开·不予公开·属于国家秘密·总计
+
+
+@_functools.lru_cache(maxsize=None)
+def cell_labels() -> tuple[CellLabel, ...]:
+    """Every (table, row, col) of every template, in the official reading order."""
+    out: list[CellLabel] = []
+    for tkey in TABLE_KEYS:
+        for rf in table(tkey).rows:
+            eras = [tpl for tpl in (T2021, T2019) if rf.in_template(tpl)]
+            col_keys: dict[str, list[str]] = {}
+            for tpl in eras:
+                for cf in cols(tkey, tpl, rf.key if tkey == "active" else None):
+                    col_keys.setdefault(cf.key, []).append(tpl)
+            for ckey, tpls in col_keys.items():
+                cf = col_field(tkey, ckey, tpls[0])
+                col_label = cf.label
+                words = [TABLE_SHORT[tkey]]
+                if tkey == "requests" and len(rf.group) == 2:
+                    words.append(short_label(rf.group[1]))
+                words.append(CHECK_TERMS.get(rf.key) or short_label(rf.label))
+                words += [*cf.group, col_label] if cf.group and col_label in GENERIC_LABELS else [col_label]
+                out.append(CellLabel(tkey, rf.key, ckey, len(out), tuple(sorted(tpls)), rf.label, col_label,
+                                     "·".join(words)))
+    headers = [c.header for c in out]
+    assert len(set(headers)) == len(headers), "wide-table headings must be unique"
+    return tuple(out)
 
 
 def handled_parts(template: str) -> tuple[str, ...]:
@@ -330,6 +452,8 @@ __all__ = [
     "ACTIVE_SECTION_LABEL_HEADER", "MONEY_UNIT", "S1", "S5", "S6", "S8", "S9",
     "default_template", "table", "rows", "cols", "row_field", "col_field", "label", "cell_keys",
     "CheckRule", "CHECK_RULES", "CHECKS", "handled_parts", "PASS", "FAIL", "NOT_ASSESSABLE", "OUTCOMES",
+    "OUTCOME_LABELS", "CHECK_TERMS", "TEMPLATE_LABELS", "TABLE_SHORT", "PROBLEMS", "short_label", "term_label",
+    "CellLabel", "cell_labels",
 ]
 
 

@@ -24,3 +24,14 @@ def datasette_options() -> list[str]:
     if STATIC.is_dir() and any(STATIC.iterdir()):
         opts += ["--static", f"{STATIC_MOUNT}:{STATIC}"]
     return opts
+
+
+async def archive_database(datasette, table: str = "reports"):
+    """The served database that holds the archive's ``table``, whatever its file is called
+    (`nianbao serve --db other.db` serves it as "other"); None when no served database has it."""
+    for name, db in list(datasette.databases.items()):
+        if name.startswith("_"):  # _internal, _memory
+            continue
+        if await db.table_exists(table):
+            return db
+    return None

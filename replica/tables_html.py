@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 
 from extract import schema
-from replica.render import layout
+from extract import layout
 from replica.render.html import STYLES, clean, legacy, word  # noqa: F401  (re-exported)
-from replica.render.layout import GCell, TableSpec
+from extract.layout import GCell, TableSpec
 
 from .numbers import Tables
 

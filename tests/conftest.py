@@ -74,33 +74,49 @@ def crawled(replica, tmp_path_factory):
     return {"db": db, "dir": work, "crawl": crawl, "extract": extract}
 
 
+def start_server(args: list[str], ready_url: str, log: Path, timeout: float = 60, **kw) -> subprocess.Popen:
+    """Start a server process (output to ``log``, never an unread pipe that could fill up) and
+    wait until ``ready_url`` answers; fail with its output if it exits first or never answers."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, cwd=kw.pop("cwd", ROOT), stdout=out, stderr=subprocess.STDOUT, **kw)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(ready_url, timeout=2).read()
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.3)
+    stop_process(proc)
+    raise AssertionError(f"{ready_url} never answered (server exit {proc.returncode})\n"
+                         f"{log.read_text(encoding='utf-8', errors='replace')[-4000:]}")
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> int:
+    """SIGTERM, as a service manager stops a server; SIGKILL only if it does not stop in time."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
 @pytest.fixture(scope="session")
 def datasette_url(crawled):
     """A real Datasette server (the same command line `nianbao serve` uses) over the archive."""
-    from crawler.cli import datasette_args
+    from crawler.cli import datasette_command
 
     port = free_port()
-    proc = subprocess.Popen(datasette_args(str(crawled["db"]), "127.0.0.1", port), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    with datasette_command(str(crawled["db"]), "127.0.0.1", port) as args:
+        proc = start_server(args, base + "/-/versions.json", crawled["dir"] / "datasette.log")
         try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read().decode("utf-8", "replace"))
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise AssertionError("Datasette did not start")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+            yield base
+        finally:
+            stop_process(proc)
 
 
 def chromium_path() -> str | None:
@@ -109,6 +125,34 @@ def chromium_path() -> str | None:
         if p:
             return p
     return None
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--hide-scrollbars"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = chromium_path()
+    if not path:
+        pytest.skip("headless Chromium is not installed (Debian package `chromium`, `make system-deps`)")
+    return path
+
+
+def dump_dom(chromium: str, url: str, tmp_path: Path, screenshot: Path | None = None,
+             size: tuple[int, int] = (1280, 2400)):
+    """The DOM after Chromium loaded ``url`` and ran its scripts; with ``screenshot``, also a PNG."""
+    import lxml.html
+
+    base = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000"]
+    out = subprocess.run([*base, "--dump-dom", url], capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr.decode("utf-8", "replace")[-2000:]
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([*base, f"--window-size={size[0]},{size[1]}", f"--screenshot={screenshot}", url],
+                       capture_output=True, timeout=120, check=True)
+    return lxml.html.fromstring(out.stdout.decode("utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -1,36 +1,13 @@
 """What a person sees: Datasette pages rendered by headless Chromium."""
 from __future__ import annotations
 
-import subprocess
 import urllib.parse
 
-import lxml.html
 import pytest
 
-from tests.conftest import chromium_path
+from tests.conftest import dump_dom
 
 pytestmark = pytest.mark.browser
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    if not path:
-        pytest.skip("headless Chromium is not installed (Debian package `chromium`)")
-    return path
-
-
-def dump_dom(chromium, url, tmp_path) -> lxml.html.HtmlElement:
-    out = subprocess.run([chromium, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                          "--virtual-time-budget=5000", "--dump-dom", url],
-                         capture_output=True, timeout=120)
-    assert out.returncode == 0, out.stderr.decode("utf-8", "replace")[-2000:]
-    return lxml.html.fromstring(out.stdout.decode("utf-8"))
-
 
 def test_search_box_finds_two_character_word(chromium, datasette_url, tmp_path):
     url = f"{datasette_url}/archive/reports?" + urllib.parse.urlencode({"_search": "复议"})

@@ -227,10 +227,10 @@ def test_hook_runs_after_builtin():
 
 def test_served_from_the_plugins_dir(ds):
     """`nianbao serve` hands Datasette publish/plugins; Datasette lists what it loaded from there."""
-    from crawler.cli import datasette_args
+    from crawler.cli import datasette_command
 
-    args = datasette_args("x.db", "127.0.0.1", 1)
-    assert args[args.index("--plugins-dir") + 1] == str(PLUGINS)
+    with datasette_command("x.db", "127.0.0.1", 1) as args:
+        assert args[args.index("--plugins-dir") + 1] == str(PLUGINS)
     plugins = get(ds, "/-/plugins.json").json()
     assert "cjk_search.py" in {p["name"] for p in plugins}
 

@@ -1,13 +1,20 @@
 """The front door: `nianbao demo` builds and serves; Scrapy's own commands see the spider."""
 from __future__ import annotations
 
+import html
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
-from tests.conftest import NIANBAO, ROOT, free_port, run_cli
+import pytest
+
+from tests.conftest import NIANBAO, ROOT, free_port, run_cli, start_server
 
 
 def test_scrapy_list_names_the_spider():
@@ -58,3 +65,82 @@ def test_demo_builds_then_serves(tmp_path):
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# ---------------------------------------------------------------- nianbao serve
+
+def tiny_archive(path):
+    """An empty archive with the full schema (tables, views, search index), as `crawl` makes it."""
+    from crawler.archive import Archive
+
+    Archive(path).close()
+    return path
+
+
+def metadata_leftovers(tmpdir) -> set[str]:
+    return {p.name for p in tmpdir.iterdir() if p.name.startswith("nianbao-metadata-")}
+
+
+def test_serve_help_is_about_publishing():
+    out = run_cli("serve", "--help").stdout
+    assert "publish" in out.lower()
+    assert "read only" in out
+    assert "write" not in out.lower()
+    for example in ("/archive/reports/1", "_search=", "/archive/search?q=", ".csv", ".json"):
+        assert example in out, example
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_serve_another_name_links_follow_and_leaves_nothing_behind(tmp_path, stop):
+    """`nianbao serve --db other.db` serves /other, every metadata link points at /other, and the
+    rewritten metadata is gone once the server is stopped (SIGTERM, or Ctrl-C's SIGINT)."""
+    db = tiny_archive(tmp_path / "other.db")
+    # The server's own temp dir (TMPDIR is what tempfile.gettempdir() reads), so that nothing
+    # another process does in the shared /tmp can make this pass or fail.
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    before = metadata_leftovers(tmpdir)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(NIANBAO + ["serve", "--db", str(db), "--port", str(port)], base + "/-/versions.json",
+                        tmp_path / "serve.log", env={**os.environ, "TMPDIR": str(tmpdir)})
+    try:
+        assert metadata_leftovers(tmpdir) - before, "the rewritten metadata should live in the temp dir"
+        with urllib.request.urlopen(base + "/other/reports", timeout=30) as r:
+            assert r.status == 200
+        with urllib.request.urlopen(base + "/", timeout=30) as r:
+            index = r.read().decode("utf-8")
+        links = [html.unescape(h) for h in re.findall(r'href="(/[^"]*)"', index)]
+        assert any(link.startswith("/other/") for link in links), links
+        assert not [link for link in links if link == "/archive" or link.startswith(("/archive/", "/archive?"))]
+        with urllib.request.urlopen(base + "/-/metadata.json", timeout=30) as r:
+            meta = r.read().decode("utf-8")
+        assert "/archive" not in meta and '"other"' in meta
+        with urllib.request.urlopen(base + "/robots.txt", timeout=30) as r:  # block-robots follows too
+            assert "Disallow: /other" in r.read().decode("utf-8").splitlines()
+    finally:
+        proc.send_signal(stop)
+        try:
+            rc = proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert rc == 0, (tmp_path / "serve.log").read_text()
+    assert metadata_leftovers(tmpdir) == before
+    with pytest.raises(OSError):
+        urllib.request.urlopen(base + "/-/versions.json", timeout=2)
+
+
+def test_serve_archive_uses_metadata_yml_itself(tmp_path):
+    """Served as `archive`, metadata.yml applies as it is: no temporary copy at all."""
+    from crawler.cli import METADATA, datasette_command
+
+    with datasette_command(str(tmp_path / "archive.db"), "127.0.0.1", 1) as args:
+        assert args[args.index("--metadata") + 1] == str(METADATA)
+    with datasette_command(str(tmp_path / "other.db"), "127.0.0.1", 1) as args:
+        written = Path(args[args.index("--metadata") + 1])
+        meta = json.loads(written.read_text(encoding="utf-8"))
+        assert "other" in meta["databases"] and "archive" not in meta["databases"]
+        assert "/archive" not in json.dumps(meta, ensure_ascii=False)
+        assert 'href="/other/reports"' in meta["description_html"]
+    assert not written.parent.exists()

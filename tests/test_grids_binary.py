@@ -23,7 +23,7 @@ from extract.grids.errors import UnreadableDocument
 from extract.grids.pdf import grids_from_pdf
 from extract.grids.xlsx import grids_from_xls, grids_from_xlsx
 from replica.render.docx import render_docx
-from replica.render.layout import expand
+from extract.layout import expand
 from replica.render.pdf import render_pdf
 from replica.render.sample import random_report
 from replica.render.xls import render_xls

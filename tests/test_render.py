@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from extract import schema
 from replica.render import RENDERERS, random_report, render, reports
-from replica.render.layout import TableSpec, expand, layout, n_cols, positioned
+from extract.layout import TableSpec, expand, layout, n_cols, positioned
 from replica.render.sample import BLANKS, DASHES
 from replica.render.textdump import dump_table
 

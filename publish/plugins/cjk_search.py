@@ -21,6 +21,8 @@ Also registered, for canned queries:
 * ``cjk_match(q)``   — same as ``match_query(q)``:
   ``select … from reports_fts where reports_fts match cjk_match(:q)``
 * ``cjk_segment(text)`` — ``extract.cjk.segment(text)``, e.g. to index in SQL.
+* ``cjk_snippet(text, q)`` — the words of ``q`` in context, marked 【like this】 (the index holds
+  segmented text, so FTS5's own ``snippet()`` would show spaced-out characters).
 
 Caveats:
 
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from extract.cjk import NOTHING, match_query, segment
+from extract.cjk import NOTHING, marked_snippet, match_query, segment
 
 
 def _match(q):
@@ -56,8 +58,16 @@ def _segment(text):
         return ""
 
 
+def _snippet(text, q):
+    try:
+        return marked_snippet(text if isinstance(text, str) else "", q if isinstance(q, str) else "")
+    except Exception:
+        return ""
+
+
 @hookimpl(trylast=True)
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, _match, deterministic=True)
     conn.create_function("cjk_match", 1, _match, deterministic=True)
     conn.create_function("cjk_segment", 1, _segment, deterministic=True)
+    conn.create_function("cjk_snippet", 2, _snippet, deterministic=True)

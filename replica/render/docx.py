@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from ._zip import stable_zip
-from .layout import Layout, n_cols, positioned
+from extract.layout import Layout, n_cols, positioned
 from .sample import CanonicalReport
 
 def _font(run, name: str, size: float | None = None, bold: bool = False) -> None:

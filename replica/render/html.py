@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from html import escape
 
-from .layout import Layout, LCell
+from extract.layout import Layout, LCell
 from .sample import CanonicalReport
 
 

@@ -22,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from .layout import Layout, LCell, n_cols, positioned
+from extract.layout import Layout, LCell, n_cols, positioned
 from .sample import CanonicalReport
 
 FONT = "STSong-Light"

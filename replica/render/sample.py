@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from extract import schema
 
-from .layout import Layout, TableSpec, layout
+from extract.layout import Layout, TableSpec, layout
 
 Values = dict[str, dict[str, dict[str, "int | float | None"]]]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from .layout import Layout, n_cols
+from extract.layout import Layout, n_cols
 from .sample import CanonicalReport
 
 def dump_table(grid: Layout) -> list[str]:

@@ -11,7 +11,7 @@ import math
 import random
 import struct
 
-from .layout import Layout, positioned
+from extract.layout import Layout, positioned
 from .sample import CanonicalReport
 from .xlsx import _cell_value
 

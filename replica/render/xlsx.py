@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Side
 
 from ._zip import stable_zip
-from .layout import Layout, positioned
+from extract.layout import Layout, positioned
 from .sample import CanonicalReport
 
 _SHEET_NAMES = {"active": "主动公开情况", "requests": "依申请公开情况", "appeals": "复议诉讼情况"}

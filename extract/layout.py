@@ -1,9 +1,10 @@
-"""The official merged-cell layout of the three standard tables, independent of any output format.
+"""The official merged-cell layout of the three standard tables (the printed form of the schema),
+independent of any output format: the reader pages rebuild tables from it, the replica renders with it.
 
 A layout is a list of rows; each row lists the cells that START in it, in reading order, as a
 :class:`LCell` (text, rowspan, colspan). This is exactly how HTML, DOCX (gridSpan/vMerge), XLSX
-(merged ranges) and a drawn PDF grid express merged cells, so every renderer in this package, and
-the replica web (``replica.tables_html``), writes the same structure:
+(merged ranges) and a drawn PDF grid express merged cells, so every renderer of ``replica.render``, the
+replica web (``replica.tables_html``) and the report page of ``publish/`` write the same structure:
 
 * ``requests``: a ten-column grid; three header rows (the 勾稽关系 note spans 3×3, 申请人情况 spans
   seven columns, 自然人 / 总计 span two rows, 法人或其他组织 spans five columns); row labels nested

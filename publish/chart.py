@@ -1,0 +1,60 @@
+"""An agency's key numbers across years as an inline SVG bar chart.
+
+Drawn on the server: it shows without JavaScript, prints, survives a screenshot and a saved page, and
+each bar carries its number (``<title>`` tooltip, ``data-*`` attributes) so nothing is only a picture.
+A year whose report has no such number gets no bar and a "无" mark — never a zero.
+"""
+from __future__ import annotations
+
+from html import escape
+
+COLORS = ("#3b6ea5", "#7aa6d6", "#2e8b57", "#d98c1f", "#b5443c", "#7d5ba6")
+
+
+def _nice_max(v: float) -> float:
+    if v <= 0:
+        return 1
+    step = 10 ** (len(str(int(v))) - 1)
+    for m in (1, 2, 2.5, 5, 10):
+        if v <= m * step:
+            return m * step
+    return 10 * step
+
+
+def bar_chart(years: list[int], series: list[tuple[str, str, list[float | None]]], title: str) -> str:
+    """``series``: (key, Chinese name, one value or None per year)."""
+    width, height = 720, 300
+    left, right, top, bottom = 48, 12, 16, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = _nice_max(max([v for _, _, vs in series for v in vs if v is not None] or [0]))
+    group_w = plot_w / max(len(years), 1)
+    bar_w = max(min(group_w * 0.8 / max(len(series), 1), 28), 2)
+    parts = [f'<svg class="nb-chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+             f'xmlns="http://www.w3.org/2000/svg" font-size="12">', f"<title>{escape(title)}</title>"]
+    for i in range(5):  # gridlines and their numbers
+        v = top_value * i / 4
+        y = top + plot_h - plot_h * i / 4
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{v:g}</text>')
+    for yi, year in enumerate(years):
+        gx = left + group_w * yi + (group_w - bar_w * len(series)) / 2
+        for si, (key, name, values) in enumerate(series):
+            v = values[yi]
+            x = gx + si * bar_w
+            if v is None:
+                parts.append(f'<text class="nb-none" x="{x + bar_w / 2:.1f}" y="{top + plot_h - 3}" '
+                             f'text-anchor="middle" fill="#999" font-size="9">无</text>')
+                continue
+            h = plot_h * v / top_value
+            parts.append(f'<rect class="nb-bar" data-series="{key}" data-year="{year}" data-value="{v:g}" '
+                         f'x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" '
+                         f'fill="{COLORS[si % len(COLORS)]}"><title>{year}年 {escape(name)}：{v:g}</title></rect>')
+        parts.append(f'<text x="{left + group_w * (yi + 0.5):.1f}" y="{top + plot_h + 16}" text-anchor="middle">'
+                     f"{year}</text>")
+    lx = left
+    for si, (key, name, _) in enumerate(series):  # legend
+        parts.append(f'<rect x="{lx}" y="{height - 22}" width="12" height="12" fill="{COLORS[si % len(COLORS)]}"/>'
+                     f'<text x="{lx + 16}" y="{height - 12}">{escape(name)}</text>')
+        lx += 24 + 13 * len(name)
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,220 @@
+"""What the reader pages show, read from the archive through Datasette's own database object.
+
+Each builder takes a ``datasette.database.Database`` and returns plain data for a template in
+``publish/templates``; the hooks in ``publish/plugins/reader.py`` call them. Every query here looks
+one thing up by an indexed key (a report id, an agency id, a URL, a year), so a page costs the same
+in an archive of a million reports as in the demo.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from extract import schema
+from extract.checks import scope_label
+from extract.cjk import NOTHING, match_query, snippet
+
+from . import chart, tables
+
+# The agency page's chart and headline rows: (key, Chinese name, [(table, row, col), …] summed)
+KEY_SERIES = (
+    ("new_received", "本年新收申请", [("requests", "new_received", "total")]),
+    ("handled_total", "办理结果总计", [("requests", "handled_total", "total")]),
+    ("granted", "予以公开", [("requests", "granted", "total")]),
+    ("review", "行政复议", [("appeals", "review", "total")]),
+    ("litigation", "行政诉讼", [("appeals", "litigation_direct", "total"), ("appeals", "litigation_after_review", "total")]),
+)
+LEVELS = {"central": "中央", "province": "省级", "city": "市级", "county": "县级", "township": "乡镇"}
+EXCERPT = 90
+
+
+def excerpt(text: str | None, n: int = EXCERPT) -> str:
+    t = re.sub(r"\s+", " ", text or "").strip()
+    return t if len(t) <= n else t[:n].rstrip() + "…"
+
+
+def paragraphs(text: str | None) -> list[str]:
+    return [p.strip() for p in (text or "").splitlines() if p.strip()]
+
+
+async def _rows(db, sql: str, params=None) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, params or [])).rows]
+
+
+async def report_page(db, report_id) -> dict | None:
+    found = await _rows(db, "select * from reports where id = ?", [report_id])
+    if not found:
+        return None
+    r = found[0]
+    cells = await _rows(db, 'select "table", "row", col, raw, value, kind, note from cells where report_id = ?',
+                        [report_id])
+    checks = await _rows(db, "select rule, scope, outcome, detail, compared, explanation from checks"
+                             " where report_id = ? order by rule, scope", [report_id])
+    for c in checks:
+        c["compared"] = json.loads(c["compared"] or "{}")
+        spec = schema.CHECKS.get(c["rule"])
+        c["title"] = spec.title if spec else c["rule"]
+        c["formula"] = spec.formula if spec else ""
+        c["scope_label"] = scope_label(c["rule"], c["scope"])
+        c["outcome_label"] = schema.OUTCOME_LABELS.get(c["outcome"], c["outcome"])
+    failing = tables.failing_cells(checks)
+    problems = await _rows(db, "select code, message, url, capture_id from problems where report_id = ?"
+                               " or capture_id = ? order by id", [report_id, r["capture_id"]])
+    for p in problems:
+        p["name"], p["meaning"] = schema.PROBLEMS.get(p["code"], (p["code"], ""))
+    versions = await _rows(db, "select id, version, is_current, fetched_at, sha256 from reports where url = ?"
+                               " order by version", [r["url"]])
+    years = await _rows(db, "select id, year, title, checks_failed from reports where agency_id = ?"
+                            " and is_current = 1 order by year", [r["agency_id"]])
+    summary = {o: sum(c["outcome"] == o for c in checks) for o in schema.OUTCOMES}
+    return {
+        "report": r,
+        "template_label": schema.TEMPLATE_LABELS.get(r["template"] or "", "未识别"),
+        "level_label": LEVELS.get(r["level"], r["level"]),
+        "paragraphs": paragraphs(r["text"]),
+        "tables": tables.rebuild(cells, r["template"], failing),
+        "checks": checks,
+        "failed": [c for c in checks if c["outcome"] == schema.FAIL],
+        "summary": summary,
+        "problems": problems,
+        "versions": versions,
+        "years": years,
+        "also_at": json.loads(r["also_at"]) if (r.get("also_at") or "").startswith("[") else [],
+        "kind_labels": tables.KIND_LABELS,
+    }
+
+
+async def _year_values(db, agency_id: str) -> tuple[list[dict], dict[int, dict]]:
+    """The agency's current report per year (the latest one when a year has two) and its values."""
+    reports = await _rows(db, "select id, year, title, published, template, checks_failed, problems, url,"
+                              " removed_at from reports where agency_id = ? and is_current = 1"
+                              " order by year, id", [agency_id])
+    by_year: dict[int, dict] = {}
+    for r in reports:
+        if r["year"] is not None:
+            by_year[r["year"]] = r
+    values: dict[int, dict] = {}
+    for year, r in by_year.items():
+        got = await _rows(db, 'select "table", "row", col, value, raw from cells where report_id = ?', [r["id"]])
+        values[year] = {(c["table"], c["row"], c["col"]): c for c in got}
+    return reports, values
+
+
+async def agency_page(db, agency_id: str) -> dict | None:
+    found = await _rows(db, "select * from agencies where id = ?", [agency_id])
+    if not found:
+        return None
+    a = found[0]
+    reports, values = await _year_values(db, agency_id)
+    years = sorted(y for y, v in values.items() if v)  # years whose report has table numbers
+    sections = []
+    for tkey, fields, title in (("requests", schema.REQUESTS_ROWS, "依申请公开（“总计”列）"),
+                                ("appeals", schema.APPEALS_ROWS, "行政复议、行政诉讼（“总计”）")):
+        rows = []
+        for f in fields:
+            got = [values[y].get((tkey, f.key, "total")) for y in years]
+            if any(got):
+                rows.append({"label": f.label, "group": f.group[-1] if f.group else "",
+                             "cells": [g["raw"] if g else None for g in got]})
+        if rows:
+            sections.append({"title": title, "rows": rows})
+    series = []
+    for key, name, parts in KEY_SERIES:
+        line = []
+        for y in years:
+            got = [values[y][p]["value"] for p in parts if p in values[y] and values[y][p]["value"] is not None]
+            line.append(sum(got) if got else None)
+        series.append((key, name, line))
+    return {
+        "agency": a,
+        "level_label": LEVELS.get(a["level"], a["level"]),
+        "reports": reports,
+        "years": years,
+        "sections": sections,
+        "series": series,
+        "chart": chart.bar_chart(years, series, f"{a['name']}：主要数字历年变化") if years else "",
+    }
+
+
+def compare_columns(table_key: str, col: str, year: int | None) -> list[schema.CellLabel]:
+    """The cells a comparison shows side by side: one column of the requests table (all its rows),
+    or every cell of the active / appeals tables."""
+    labels = [c for c in schema.cell_labels() if c.table == table_key]
+    if table_key == "requests":
+        labels = [c for c in labels if c.col == col]
+    if year is not None:
+        tpl = schema.default_template(year)
+        if tpl in (schema.T2019, schema.T2021):
+            labels = [c for c in labels if tpl in c.templates] or labels
+    return labels
+
+
+async def compare_page(db, args: dict) -> dict:
+    years = [r["year"] for r in await _rows(db, "select distinct year from reports where year is not null"
+                                                " order by year desc")]
+    provinces = [r["province"] for r in await _rows(db, "select distinct province from reports"
+                                                        " where province is not null order by province")]
+    table_key = args.get("table") if args.get("table") in schema.TABLE_KEYS else "requests"
+    col = args.get("col") if args.get("col") in {c.key for c in schema.REQUESTS_COLS} else "total"
+    try:
+        year = int(args.get("year") or (years[0] if years else 0)) or None
+    except ValueError:
+        year = years[0] if years else None
+    where, params = ["r.is_current = 1", "r.year = ?"], [year]
+    for name in ("province", "level"):
+        if args.get(name):
+            where.append(f"r.{name} = ?")
+            params.append(args[name])
+    if args.get("agency"):
+        where.append("r.agency like ?")
+        params.append("%" + args["agency"].strip() + "%")
+    reports = await _rows(db, "select r.id, r.agency_id, r.agency, r.province, r.level, r.template, r.checks_failed"
+                              f" from reports r where {' and '.join(where)} order by r.province, r.agency limit 1000",
+                          params)
+    columns = compare_columns(table_key, col, year)
+    heads = [" · ".join(c.header.split("·")[1:-1 if table_key == "requests" else None]) for c in columns]
+    wanted = {(c.row, c.col) for c in columns}
+    matrix = []
+    for r in reports:
+        got = await _rows(db, 'select "row", col, raw, kind from cells where report_id = ? and "table" = ?',
+                          [r["id"], table_key])
+        by_key = {(g["row"], g["col"]): g for g in got if (g["row"], g["col"]) in wanted}
+        matrix.append({"report": r, "level_label": LEVELS.get(r["level"], r["level"]),
+                       "cells": [by_key.get((c.row, c.col)) for c in columns]})
+    return {
+        "years": years, "provinces": provinces, "levels": LEVELS, "year": year, "table": table_key, "col": col,
+        "province": args.get("province") or "", "level": args.get("level") or "", "agency": args.get("agency") or "",
+        "tables": schema.TABLE_SHORT, "request_cols": schema.REQUESTS_COLS, "columns": list(zip(heads, columns)), "matrix": matrix,
+        "truncated": len(reports) == 1000,
+    }
+
+
+# ranked search ---------------------------------------------------------------------------------
+FILTERABLE = ("agency_id", "agency", "province", "city", "county", "level", "year", "template", "is_current")
+
+
+async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -> dict:
+    """Reports matching ``q`` by relevance (FTS5 bm25, the title weighing more than the text)."""
+    match = match_query(q)
+    where, params = ["reports_fts match ?"], [match]
+    filters = []
+    for key, value in args.items():
+        col = key[:-len("__exact")] if key.endswith("__exact") else key
+        if col in FILTERABLE and value != "":
+            where.append(f"r.{col} = ?")
+            params.append(value)
+            filters.append((col, value))
+    if "is_current" not in dict(filters):
+        where.append("r.is_current = 1")
+    if match == NOTHING:
+        return {"q": q, "total": 0, "results": [], "page": 1, "pages": 0, "filters": filters}
+    sql_where = " and ".join(where)
+    total = (await db.execute(f"select count(*) from reports_fts f join reports r on r.id = f.rowid where {sql_where}",
+                              params)).rows[0][0]
+    rows = await _rows(db, "select r.id, r.title, r.agency, r.agency_id, r.year, r.published, r.province, r.text,"
+                           " bm25(reports_fts, 5.0, 1.0) as score from reports_fts f join reports r on r.id = f.rowid"
+                           f" where {sql_where} order by score limit ? offset ?",
+                       params + [size, (max(page, 1) - 1) * size])
+    for r in rows:
+        r["snippet"] = snippet(r.pop("text"), q)
+    return {"q": q, "total": total, "results": rows, "page": page, "pages": -(-total // size), "filters": filters}

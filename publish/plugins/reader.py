@@ -1,0 +1,103 @@
+"""Datasette plugin: the reader's pages, in Chinese.
+
+* ``/<db>/reports/<id>`` — the report page: text as paragraphs, the three tables rebuilt in their
+  official form, failing checks explained and their cells marked, problems, versions, other years;
+* ``/<db>/agencies/<id>`` — the agency page: reports by year, key numbers across years, a chart;
+* ``/-/compare`` — agencies side by side for one year and one table;
+* ``/<db>/reports?_search=…`` — results ranked by relevance (bm25) with the matching words marked.
+
+The pages are Datasette's own row and table pages (``publish/templates/row.html`` and ``_table.html``
+extend the defaults), fed through ``extra_template_vars``, so Datasette's JSON, CSV and permissions keep
+working on the same URLs. The logic lives in ``publish.pages``; this module only wires hooks.
+"""
+from __future__ import annotations
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from publish import STATIC_MOUNT, archive_database, pages
+
+ARCHIVE_COLUMNS = {"id", "title", "agency", "agency_id", "year", "published", "province", "text", "is_current"}
+
+
+@hookimpl
+def extra_css_urls(template, database, table, columns, view_name, request, datasette):
+    return [datasette.urls.path(f"/{STATIC_MOUNT}/nianbao.css")]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    async def inner():
+        if request is None or database is None:
+            return {}
+        db = datasette.get_database(database)
+        if view_name == "row" and table in ("reports", "agencies"):
+            pk = (request.url_vars or {}).get("pks", "")
+            from datasette.utils import tilde_decode
+
+            key = tilde_decode(pk)
+            if table == "reports" and key.isdigit():
+                return {"nianbao_report": await pages.report_page(db, int(key))}
+            if table == "agencies":
+                return {"nianbao_agency": await pages.agency_page(db, key)}
+        if view_name == "table" and table == "reports" and (request.args.get("_search") or "").strip():
+            if "reports_fts" not in await db.table_names() or \
+                    not ARCHIVE_COLUMNS <= set(await db.table_columns("reports")):
+                return {}  # not a nianbao archive: Datasette's own search stays
+            try:
+                page = max(int(request.args.get("_rank_page") or 1), 1)
+            except ValueError:
+                page = 1
+            args = {k: request.args.get(k) for k in request.args.keys() if not k.startswith("_")}
+            return {"nianbao_search": await pages.ranked_search(db, request.args["_search"], args, page)}
+        return {}
+
+    return inner
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Table pages list reports by an excerpt, not the whole text (rows stay one or two lines high);
+    a query's or view's ``report_id`` leads to the report page; a search snippet's 【words】 are marked."""
+    if table == "reports" and column == "text" and isinstance(value, str):
+        return Markup('<span class="nb-excerpt">{}</span>').format(pages.excerpt(value))
+    if column == "report_id" and isinstance(value, int) and table in (None, "cell_values", "report_figures"):
+        href = datasette.urls.row(database, "reports", str(value))
+        return Markup('<a href="{}" title="阅读这份报告">{}</a>').format(href, value)
+    if column == "摘要" and table is None and isinstance(value, str):
+        return Markup('<span class="nb-snippet">{}</span>').format(_marked(_brackets(value)))
+    return None
+
+
+def _brackets(text: str) -> list[tuple[str, bool]]:
+    """【marked】 pieces of ``extract.cjk.marked_snippet`` back into (piece, is_match) pairs."""
+    out = []
+    for i, piece in enumerate(text.replace("】", "【").split("【")):
+        if piece:
+            out.append((piece, i % 2 == 1))
+    return out
+
+
+async def compare_view(datasette, request):
+    db = await archive_database(datasette)
+    if db is None:
+        return Response.html("<p>没有找到年报数据库。</p>", status=404)
+    data = await pages.compare_page(db, {k: request.args.get(k) for k in request.args.keys()})
+    data["database"] = db.name
+    html = await datasette.render_template("nianbao_compare.html", data, request=request)
+    return Response.html(html)
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/compare$", compare_view)]
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["nb_marked"] = _marked
+
+
+def _marked(pieces) -> Markup:
+    return Markup("").join(Markup("<mark>{}</mark>").format(t) if hit else escape(t) for t, hit in pieces)
