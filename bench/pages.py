@@ -65,7 +65,7 @@ def build_demo(folder: Path) -> Path:
     db = folder / "archive.db"
     print("building the demo archive (nianbao demo --no-serve) …", flush=True)
     subprocess.run([*NIANBAO, "demo", "--no-serve", "--db", str(db)], cwd=folder, check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return db
 
 

@@ -128,6 +128,14 @@ class Archive:
                 }, pk="id", foreign_keys=[("capture_id", "captures", "id"),
                                           ("agency_id", "agencies", "id")])
                 db["problems"].create_index(["capture_id", "code"], unique=True)
+            # the reader pages look reports up by year (comparison, wide downloads) and agency name
+            db["reports"].create_index(["year", "province"], if_not_exists=True)
+            db["reports"].create_index(["province"], if_not_exists=True)
+            db["reports"].create_index(["agency"], if_not_exists=True)
+            # Datasette counts a row's incoming links on its row page (an agency's problems and runs)
+            db["problems"].create_index(["agency_id"], if_not_exists=True)
+            db["problems"].create_index(["report_id"], if_not_exists=True)
+            db["agency_runs"].create_index(["agency_id"], if_not_exists=True)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.write_labels()
         self.ensure_views()
@@ -465,8 +473,12 @@ def report_figures_sql() -> str:
     for c in schema.cell_labels():
         cols.append(f"""max(case when c."table" = '{c.table}' and c."row" = '{c.row}' and c.col = '{c.col}'"""
                     f" then c.value end) as {q(c.header)}")
+    # Grouping by every report column shown (r.id alone decides them) lets SQLite push a filter on any
+    # of them (年度, 机构, 省份 …) into the view, so a filtered download reads only those reports' cells.
     return ("select " + ",\n       ".join(cols) + "\nfrom reports r left join cells c on c.report_id = r.id"
-            "\nwhere r.is_current = 1\ngroup by r.id")
+            "\nwhere r.is_current = 1"
+            "\ngroup by r.id, r.agency, r.province, r.city, r.county, r.level, r.year, r.template, r.published,"
+            " r.checks_failed, r.url")
 
 
 class _Transaction:

@@ -224,3 +224,31 @@ def test_pages_in_chromium(chromium, datasette_url, known, tmp_path):
 
 def test_artifacts_are_ignored_by_git():
     assert "/tests/artifacts/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_wide_download_opens_in_excel_with_chinese_intact(datasette_url, truth, known):
+    import io
+
+    import openpyxl
+
+    with urllib.request.urlopen(f"{datasette_url}/archive/report_figures.xlsx", timeout=60) as r:
+        assert r.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+        book = openpyxl.load_workbook(io.BytesIO(r.read()), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    head = list(rows[0])
+    assert {"机构", "省份", "年度", "依申请公开·本年新收·总计", "复议诉讼·行政复议·总计"} <= set(head)
+    current = get_json(f"{datasette_url}/archive/reports.json?is_current=1&_shape=array&_size=max&_col=id")
+    assert len(rows) - 1 == len(current)
+    r, rid = known["2021"]
+    mine = next(row for row in rows[1:] if row[head.index("报告编号")] == rid)
+    assert mine[head.index("机构")] == next(a.name for a in truth_agencies() if a.id == r.agency_id)
+    assert mine[head.index("依申请公开·本年新收·总计")] == r.tables["requests"]["new_received"]["total"]
+    with urllib.request.urlopen(f"{datasette_url}/archive/report_figures.csv?_stream=on&_bom=1", timeout=60) as resp:
+        raw = resp.read()
+    assert raw.startswith(b"\xef\xbb\xbf") and mine[head.index("机构")] in raw.decode("utf-8-sig")
+
+
+def truth_agencies():
+    from crawler.registry import load_registry
+
+    return load_registry("replica", port=0)
