@@ -389,15 +389,18 @@ class Archive:
                     [i, int(i == len(versions)), vid])
         return rid
 
-    def save_tables(self, report_id: int, cells: list, checks: list, capture_id: int | None) -> None:
-        """Replace a report's cells and checks (derived data: rebuilt on every extract)."""
+    def save_tables(self, report_id: int, cells: list, checks: list, capture_id: int | None,
+                    table_captures: dict[str, int] | None = None) -> None:
+        """Replace a report's cells and checks (derived data: rebuilt on every extract). Each cell
+        records the capture it was read from: ``table_captures`` for tables taken from an attachment."""
+        table_captures = table_captures or {}
         with self.transaction():
             self.conn.execute("delete from cells where report_id = ?", [report_id])
             self.conn.executemany(
                 'insert into cells (report_id, "table", "row", col, raw, value, kind, note, capture_id)'
                 " values (?,?,?,?,?,?,?,?,?)",
-                [(report_id, c.table, c.row, c.col, c.raw, c.value, c.kind, c.note or None, capture_id)
-                 for c in cells])
+                [(report_id, c.table, c.row, c.col, c.raw, c.value, c.kind, c.note or None,
+                  table_captures.get(c.table, capture_id)) for c in cells])
             self.conn.execute("update reports set cells = ? where id = ?", [len(cells), report_id])
             self.save_checks(report_id, checks)
 

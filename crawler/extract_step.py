@@ -17,6 +17,7 @@ from crawler.archive import Archive, utcnow
 from extract.checks import run_checks
 from extract.document import EXTRACTOR_VERSION, Document, read_document
 from extract.identity import classify_title, normalize, report_year
+from extract.schema import T2019, T2021, TABLE_KEYS
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +38,38 @@ def _read(archive: Archive, cap: dict) -> Document:
                          filename=cap["link_title"])
 
 
-def _merge(doc: Document, atts: list[tuple[dict, Document]]) -> tuple[str, int | None]:
-    """Fold attachments into the page's document; returns (tables_from, capture id of tables)."""
-    tables_from, tables_cap = ("page", None) if doc.tables else ("none", None)
+TABLE_PROBLEMS = ("table_missing", "tables_as_images", "rows_missing", "pre2019_no_tables", "tables_in_attachment")
+
+
+def _merge(doc: Document, atts: list[tuple[dict, Document]]) -> tuple[str, dict[str, int]]:
+    """Fold attachments into the page's document, table by table: each standard table the page
+    lacks comes from the first attachment that has it (a PDF with all three, or one picture per
+    table). Returns (where the tables came from, capture id per table taken from an attachment)."""
+    taken: dict[str, int] = {}
+    formats: list[str] = []
     for cap, adoc in atts:
-        if not doc.tables and adoc.tables:
-            doc.tables, doc.cells, doc.checks = adoc.tables, adoc.cells, adoc.checks
-            doc.template = adoc.template
-            doc.problems = [p for p in doc.problems if p.code not in (
-                "table_missing", "tables_as_images", "rows_missing", "pre2019_no_tables", "tables_in_attachment")]
-            tables_from, tables_cap = f"attachment ({adoc.format})", cap["id"]
+        new = [t for t in TABLE_KEYS if not doc.tables.get(t) and adoc.tables.get(t)]
+        if new:
+            doc.tables = {**doc.tables, **{t: adoc.tables[t] for t in new}}
+            doc.cells = [*doc.cells, *(c for c in adoc.cells if c.table in new)]
+            if doc.template not in (T2019, T2021):
+                doc.template = adoc.template
+            taken.update({t: cap["id"] for t in new})
+            formats.append(adoc.format)
             for p in adoc.problems:
                 doc.add(p.code, f"attachment: {p.message}")
         if len(doc.text.strip()) < SHELL_CHARS and adoc.text.strip():
             doc.text = (doc.text.strip() + "\n" + adoc.text).strip()
-    return tables_from, tables_cap
+    if taken:
+        complete = all(doc.tables.get(t) for t in TABLE_KEYS)
+        doc.problems = [p for p in doc.problems if p.code not in TABLE_PROBLEMS or not (
+            complete or p.message.startswith(tuple(f"{t}:" for t in taken)))]
+        doc.checks = run_checks(doc.tables, doc.template) if doc.template in (T2019, T2021) else []
+    on_page = any(doc.tables.get(t) and t not in taken for t in TABLE_KEYS)
+    if not taken:
+        return ("page" if on_page else "none"), taken
+    where = f"attachment ({', '.join(dict.fromkeys(formats))})"
+    return (f"page + {where}" if on_page else where), taken
 
 
 def run_extract(archive: Archive, progress: bool = True) -> dict:
@@ -107,7 +125,7 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
             archive.clear_extract_problems(acap["id"])
             atts.append((acap, _read(archive, acap)))
             counts["attachments"] += 1
-        tables_from, tables_cap = _merge(doc, atts)
+        tables_from, table_captures = _merge(doc, atts)
         if not doc.text.strip():
             archive.save_problem(**base, stage="extract", code="empty_text",
                                  message="no text on the page nor in its attachments")
@@ -129,7 +147,7 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
             "problems": len(doc.problems),
             "extracted_at": utcnow(), "extractor": EXTRACTOR_VERSION,
         })
-        archive.save_tables(rid, doc.cells, doc.checks, tables_cap or cap["id"])
+        archive.save_tables(rid, doc.cells, doc.checks, cap["id"], table_captures)
         counts["reports"] += 1
         counts["cells"] += len(doc.cells)
         for p in doc.problems:

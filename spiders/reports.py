@@ -20,6 +20,9 @@ from spiders.challenges import DESCRIPTIONS, challenge_kind
 from spiders.platforms import PLATFORMS, platform_for
 from spiders.platforms.base import attachment_format
 
+MAX_TABLE_IMAGES = 12  # a report prints three tables; a page with more pictures is mostly not tables
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -111,6 +114,7 @@ class ReportsSpider(scrapy.Spider):
                 self.count(agency.id, "reports_fetched")
                 yield self.capture(response, "report", link_title=link.title, link_date=link.date)
                 yield from self.follow_attachments(response, decoded.text, agency)
+                yield from self.follow_table_images(response, decoded.text, agency)
                 continue
             yield scrapy.Request(
                 link.url, callback=self.parse_report, errback=self.failed,
@@ -139,6 +143,39 @@ class ReportsSpider(scrapy.Spider):
                       "parent_url": response.request.url,
                       "format": attachment_format(link.url, link.title)})
 
+    def follow_table_images(self, response, text: str, agency):
+        """Tables published as pictures: when the page's body lacks a standard table but shows
+        images, fetch those images (at most ``MAX_TABLE_IMAGES``) so extract can read them by OCR.
+        Pages whose tables are HTML cost no extra request."""
+        from urllib.parse import urljoin
+
+        from extract.grids.html import read_html
+        from extract.schema import TABLE_KEYS
+        from extract.tables import parse_tables
+
+        rd = read_html(text)
+        images = [im for im in rd.images if im.src and not im.src.startswith("data:")]
+        if not images:
+            return
+        found = parse_tables(rd.grids).tables
+        if all(found.get(t) for t in TABLE_KEYS):
+            return
+        seen = set()
+        for im in images:
+            url = urljoin(response.url, im.src.strip())
+            if not url.startswith(("http://", "https://")) or url in seen:
+                continue
+            seen.add(url)
+            if len(seen) > MAX_TABLE_IMAGES:
+                self.count(agency.id, "table_images_skipped")
+                continue
+            self.count(agency.id, "table_images")
+            yield scrapy.Request(
+                url, callback=self.parse_attachment, errback=self.failed,
+                meta={"agency_id": agency.id, "kind": "attachment", "link_title": im.alt or None,
+                      "parent_url": response.request.url, "format": "image",
+                      "download_maxsize": MAX_IMAGE_BYTES})
+
     def parse_report(self, response):
         agency_id = response.meta["agency_id"]
         self.count(agency_id, "reports_fetched")
@@ -151,6 +188,7 @@ class ReportsSpider(scrapy.Spider):
         except UndecodableError:
             return  # recorded by extract; its links cannot be read
         yield from self.follow_attachments(response, text, self.agencies[agency_id])
+        yield from self.follow_table_images(response, text, self.agencies[agency_id])
 
     def parse_attachment(self, response):
         self.count(response.meta["agency_id"], "attachments_fetched")

@@ -204,3 +204,24 @@ def test_datasette_csv_download(datasette_url):
         text = r.read().decode("utf-8")
     header = text.splitlines()[0].split(",")
     assert {"agency", "province", "year", "title", "url"} <= set(header)
+
+
+def test_tables_published_as_pictures_are_fetched_and_nothing_else(crawled, truth, replica):
+    """The crawl fetches a report body's images only where its tables are missing: the pictures of
+    the image-table report, and no picture of any report whose tables are HTML."""
+    import lxml.html
+
+    pictured = [r for r in truth.reports if r.reachable and r.tables_as_images]
+    assert pictured, "the replica plants a report whose tables are images"
+    images = rows(crawled["db"], "select url, parent_url, content_type from captures"
+                                 " where kind = 'attachment' and content_type like 'image/%'")
+    for r in pictured:
+        status, _, body = replica.web.handle("GET", r.host, r.path)
+        page = lxml.html.fromstring(body.decode(r.encoding))
+        srcs = page.xpath(r.container + "//img/@src")
+        want = {urllib.parse.urljoin(replica.url(r.host, r.path), s) for s in srcs}
+        got = {i["url"] for i in images if i["parent_url"] == replica.url(r.host, r.path)}
+        assert want and want == got
+    with_html = {replica.url(r.host, r.path) for r in truth.reports
+                 if r.reachable and r.tables and not r.tables_as_images}
+    assert not [i for i in images if i["parent_url"] in with_html]
