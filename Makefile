@@ -31,15 +31,26 @@ bench: $(STAMP)
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/pages.py
 
-## Debian tools: headless Chromium (browser checks) and antiword (DOC attachments). Where they
-## cannot be installed, the browser tests skip with a reason and DOC files say "needs converter".
-SYSTEM_TOOLS := chromium antiword
+## Debian tools: headless Chromium (browser checks), antiword (DOC text when LibreOffice is absent)
+## and LibreOffice without GUI (`soffice`: DOC, WPS, ET and stubborn XLS converted to DOCX / XLSX).
+## Each entry is tool=packages; a tool `command -v` finds is left alone. LibreOffice comes without
+## recommends (apparmor, python3-uno, Math, spell checkers: 25 MB it does not need; ~310 MB remain).
+## Where they cannot be installed, the dependent checks skip with a reason and such files say
+## "needs converter".
+SYSTEM_TOOLS := chromium=chromium antiword=antiword
+SYSTEM_TOOLS_LEAN := soffice=libreoffice-writer-nogui,libreoffice-calc-nogui
 system-deps:
-	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	@full=""; lean=""; \
+	for e in $(SYSTEM_TOOLS); do command -v $${e%%=*} >/dev/null 2>&1 || full="$$full $$(echo $${e#*=} | tr , ' ')"; done; \
+	for e in $(SYSTEM_TOOLS_LEAN); do command -v $${e%%=*} >/dev/null 2>&1 || lean="$$lean $$(echo $${e#*=} | tr , ' ')"; done; \
+	missing="$$full$$lean"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing$$missing (Debian packages)"; \
-	    (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null) || echo "could not install$$missing: dependent checks will skip"; \
+	    (apt-get update -qq \
+	     && { [ -z "$$full" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$full >/dev/null; } \
+	     && { [ -z "$$lean" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$lean >/dev/null; }) \
+	    || echo "could not install$$missing: dependent checks will skip"; \
 	  else echo "missing$$missing and cannot apt-get: dependent checks will skip"; fi; fi
 
 clean:

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 
 from extract.checks import Check, run_checks
 from extract.decode import UndecodableError, decode_html
-from extract.formats import (NeedsConverter, convert_doc, doc_text_antiword, docx_text, grid_text,
-                             pdf_text, sniff)
+from extract.formats import (NeedsConverter, convert_office, doc_text_antiword, docx_text, grid_text,
+                             pdf_text, sniff, spreadsheet_grids)
 from extract.grids.errors import UnreadableDocument
 from extract.identity import issuer_of, report_year
 from extract.tables import CellRecord, TablesResult, parse_tables
@@ -167,18 +167,18 @@ def read_html(data: bytes, content_type: str | None, doc: Document) -> None:
 def read_binary(data: bytes, fmt: str, doc: Document) -> None:
     from extract.grids.docx import grids_from_docx
     from extract.grids.pdf import grids_from_pdf
-    from extract.grids.xlsx import grids_from_xls, grids_from_xlsx
+    from extract.grids.xlsx import grids_from_xlsx
 
     try:
         if fmt == "doc":
-            tool, converted = convert_doc(data)
+            tool, converted, new_fmt = convert_office(data, "doc", filename=doc.filename or doc.url)
             if converted is None:  # antiword: text only, tables as text dump lines
                 doc.text = doc_text_antiword(data)
                 doc.add("tables_from_text", "DOC read with antiword: tables read from text, not cells")
                 from extract.grids.textdump import grids_from_text
                 apply_tables(doc, parse_tables(grids_from_text(doc.text), doc.text))
                 return
-            data, fmt = converted, "docx"
+            data, fmt = converted, new_fmt
         if fmt == "pdf":
             doc.text, pages = pdf_text(data)
             grids = grids_from_pdf(data)
@@ -191,7 +191,7 @@ def read_binary(data: bytes, fmt: str, doc: Document) -> None:
             grids = grids_from_xlsx(data)
             doc.text = grid_text(grids)
         elif fmt == "xls":
-            grids = grids_from_xls(data)
+            grids = spreadsheet_grids(data, doc.filename or doc.url)
             doc.text = grid_text(grids)
         else:
             raise UnreadableDocument(f"unsupported format {fmt}")
