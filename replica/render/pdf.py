@@ -1,4 +1,5 @@
-"""Reports as PDF (reportlab canvas, CID font STSong-Light), tables drawn as real ruled grids.
+"""Reports as PDF (reportlab canvas, CID font STSong-Light), tables drawn as ruled grids or, as many real
+reports print them, without rules.
 
 The tables are laid out here rather than with platypus so that page breaks behave like a word
 processor's export: a table that does not fit continues on the next page without repeating its
@@ -10,6 +11,18 @@ see merged cells. A page number sits in the bottom margin.
 ``render_pdf(report, split_requests=True)`` pads the text before the ``requests`` table so that the
 table starts mid-page and must break; ``False`` starts it on a fresh page; ``None`` lets the
 report's own prose decide.
+
+Many real reports print their tables without cell borders, which ruling-line table finders cannot
+see; ``ruled`` reproduces them: ``True`` (default) draws every cell box, ``False`` draws no line at
+all, ``"three_line"`` draws the 三线表 seen in typeset reports (a rule above and below each page
+part of a table and one under its header rows), ``"horizontal"`` Word's "no inside vertical
+borders" (rules between rows and around the table, none between columns: a line-following table
+finder sees a one-column table). The text is placed exactly as in a ruled table
+(merged labels centred in their span, long labels wrapped inside their column), so only the rules
+differ. ``value_align`` (``"center"``, default, or ``"right"``) places numbers as Word tables
+centre them or as spreadsheet exports right-align them; ``valign`` (``"middle"``, default, or
+``"top"``, Word's own default) sets every cell's text at the middle or the top of its cell, so a
+wrapped label runs on below its numbers and a merged label sits on the first row it spans.
 """
 from __future__ import annotations
 
@@ -121,9 +134,24 @@ def _prepare(grid: Layout, widths: list[float]) -> tuple[list[_Placed], list[flo
     return placed, heights
 
 
+RULES = (True, False, "three_line", "horizontal")
+VALUE_ALIGN = ("center", "right")
+VALIGN = ("middle", "top")
+
+
 class _Pdf:
-    def __init__(self, rng: random.Random, repeat_header: bool = False):
+    def __init__(self, rng: random.Random, repeat_header: bool = False, ruled: bool | str = True,
+                 value_align: str = "center", valign: str = "middle"):
+        if ruled not in RULES:
+            raise ValueError(f"ruled must be one of {RULES}, not {ruled!r}")
+        if value_align not in VALUE_ALIGN:
+            raise ValueError(f"value_align must be one of {VALUE_ALIGN}, not {value_align!r}")
+        if valign not in VALIGN:
+            raise ValueError(f"valign must be one of {VALIGN}, not {valign!r}")
         self.repeat_header = repeat_header
+        self.ruled = ruled
+        self.value_align = value_align
+        self.valign = valign
         self.buf = io.BytesIO()
         self.c = canvas.Canvas(self.buf, pagesize=A4, invariant=1)
         self.c.setLineWidth(0.6)
@@ -231,7 +259,7 @@ class _Pdf:
                         top = y0 + sum(heights[:p.r])
                         bottom = top + sum(heights[p.r:p.r + p.cell.rowspan])
                         x0, x1 = xs[p.c], xs[p.c + p.cell.colspan]
-                        self.c.rect(x0, PAGE_H - bottom, x1 - x0, bottom - top, stroke=1, fill=0)
+                        self._box(x0, x1, top, bottom)
                         self._cell_text(p, x0, x1, top, bottom)
             for p in placed:
                 rows = [i for i in range(p.r, p.r + p.cell.rowspan) if where[i][0] == pg]
@@ -240,11 +268,39 @@ class _Pdf:
                 top = where[rows[0]][1]
                 bottom = where[rows[-1]][1] + heights[rows[-1]]
                 x0, x1 = xs[p.c], xs[p.c + p.cell.colspan]
-                self.c.rect(x0, PAGE_H - bottom, x1 - x0, bottom - top, stroke=1, fill=0)
+                self._box(x0, x1, top, bottom)
                 if rows[0] == self._text_part(p, heights, where):
                     self._cell_text(p, x0, x1, top, bottom)
+            if self.ruled == "three_line":
+                self._three_rules(pg, heights, where, xs, copies, n_head)
         self.page = where[-1][0]
         self.y = where[-1][1] + heights[-1]
+
+    def _box(self, x0: float, x1: float, top: float, bottom: float) -> None:
+        """The rules of one cell box: all four sides; or (``horizontal``) its top and bottom, and its
+        side only where it is the table's outer edge."""
+        if self.ruled is True:
+            self.c.rect(x0, PAGE_H - bottom, x1 - x0, bottom - top, stroke=1, fill=0)
+        elif self.ruled == "horizontal":
+            self.c.line(x0, PAGE_H - top, x1, PAGE_H - top)
+            self.c.line(x0, PAGE_H - bottom, x1, PAGE_H - bottom)
+            for x in (x0, x1):
+                if abs(x - MARGIN_X) < 0.01 or abs(x - MARGIN_X - CONTENT_W) < 0.01:
+                    self.c.line(x, PAGE_H - top, x, PAGE_H - bottom)
+
+    def _three_rules(self, pg: int, heights: list[float], where: list[tuple[int, float]], xs: list[float],
+                     copies: list[tuple[int, float]], n_head: int) -> None:
+        """A 三线表 part: a rule on top, one under the header rows (where they are printed on this
+        page), one at the bottom; rows cut by the page break get their own top and bottom rules."""
+        rows = [i for i in range(len(where)) if where[i][0] == pg]
+        top = min([where[rows[0]][1]] + [y0 for cpg, y0 in copies if cpg == pg])
+        bottom = where[rows[-1]][1] + heights[rows[-1]]
+        ys = [top, bottom]
+        if n_head and rows[0] < n_head <= rows[-1]:
+            ys.append(where[n_head][1])
+        ys += [y0 + sum(heights[:n_head]) for cpg, y0 in copies if cpg == pg]
+        for y in ys:
+            self.c.line(xs[0], PAGE_H - y, xs[-1], PAGE_H - y)
 
     @staticmethod
     def _text_part(p: _Placed, heights: list[float], where: list[tuple[int, float]]) -> int:
@@ -265,11 +321,13 @@ class _Pdf:
     def _cell_text(self, p: _Placed, x0: float, x1: float, top: float, bottom: float) -> None:
         lead = p.size + 2
         block = len(p.lines) * lead
-        y = top + (bottom - top - block) / 2
+        y = top + PAD if self.valign == "top" else top + (bottom - top - block) / 2
         self.c.setFont(_font(), p.size)
         for line in p.lines:
             if p.cell.kind == "label":
                 x = x0 + PAD
+            elif p.cell.kind == "value" and self.value_align == "right":
+                x = x1 - PAD - text_width(line, p.size)
             else:
                 x = x0 + (x1 - x0 - text_width(line, p.size)) / 2
             self.c.drawString(x, PAGE_H - y - p.size, line)
@@ -291,11 +349,13 @@ _FILLER = (
 )
 
 
-def render_pdf(report: CanonicalReport, split_requests: bool | None = None, repeat_header: bool = False) -> bytes:
-    """The report as PDF bytes (see the module docstring for ``split_requests``; ``repeat_header``
-    repeats a table's header rows at the top of each continuation page, as Word's 标题行重复 does)."""
+def render_pdf(report: CanonicalReport, split_requests: bool | None = None, repeat_header: bool = False,
+               ruled: bool | str = True, value_align: str = "center", valign: str = "middle") -> bytes:
+    """The report as PDF bytes (see the module docstring for ``split_requests``, ``ruled``,
+    ``value_align`` and ``valign``; ``repeat_header`` repeats a table's header rows at the top of each
+    continuation page, as Word's 标题行重复 does)."""
     rng = random.Random(f"pdf:{report.seed}:{report.template}")
-    doc = _Pdf(rng, repeat_header)
+    doc = _Pdf(rng, repeat_header, ruled, value_align, valign)
     doc.text(report.title, size=16, align="center", space_after=14)
     for heading, paras, key in report.outline():
         if key == "requests" and split_requests is False and doc.y > MARGIN_TOP + 1:
