@@ -112,8 +112,11 @@ class Archive:
                 db.execute(
                     'create table cells (report_id integer references reports(id), "table" text,'
                     ' "row" text, col text, raw text, value numeric, kind text, note text,'
-                    ' capture_id integer references captures(id),'
+                    ' capture_id integer references captures(id), source text, confidence real,'
                     ' primary key (report_id, "table", "row", col))')
+            elif "confidence" not in db["cells"].columns_dict:  # archives built before OCR
+                db["cells"].add_column("source", str)
+                db["cells"].add_column("confidence", float)
             if "checks" not in db.table_names():
                 db["checks"].create({
                     "report_id": int, "rule": str, "scope": str, "outcome": str, "detail": str,
@@ -193,7 +196,7 @@ class Archive:
         views["cell_values"] = """
                 select c.report_id, r.agency_id, r.agency, r.province, r.city, r.county, r.level, r.year,
                        r.template, c."table", lt.label as table_label, c."row", l.row_label, c.col,
-                       l.col_label, l.header, c.raw, c.value, c.kind, c.note
+                       l.col_label, l.header, c.raw, c.value, c.kind, c.note, c.source, c.confidence
                 from cells c join reports r on r.id = c.report_id
                 left join label_tables lt on lt.key = c."table"
                 left join label_cells l on l."table" = c."table" and l."row" = c."row" and l.col = c.col
@@ -397,10 +400,11 @@ class Archive:
         with self.transaction():
             self.conn.execute("delete from cells where report_id = ?", [report_id])
             self.conn.executemany(
-                'insert into cells (report_id, "table", "row", col, raw, value, kind, note, capture_id)'
-                " values (?,?,?,?,?,?,?,?,?)",
+                'insert into cells (report_id, "table", "row", col, raw, value, kind, note, capture_id,'
+                " source, confidence) values (?,?,?,?,?,?,?,?,?,?,?)",
                 [(report_id, c.table, c.row, c.col, c.raw, c.value, c.kind, c.note or None,
-                  table_captures.get(c.table, capture_id)) for c in cells])
+                  table_captures.get(c.table, capture_id), getattr(c, "source", None),
+                  getattr(c, "confidence", None)) for c in cells])
             self.conn.execute("update reports set cells = ? where id = ?", [len(cells), report_id])
             self.save_checks(report_id, checks)
 

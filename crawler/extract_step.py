@@ -57,6 +57,8 @@ def _merge(doc: Document, atts: list[tuple[dict, Document]]) -> tuple[str, dict[
             taken.update({t: cap["id"] for t in new})
             formats.append(adoc.format)
             for p in adoc.problems:
+                if p.code in TABLE_PROBLEMS and not p.message.startswith(tuple(f"{t}:" for t in new)):
+                    continue  # about a table this attachment does not hold (another picture does)
                 doc.add(p.code, f"attachment: {p.message}")
         if len(doc.text.strip()) < SHELL_CHARS and adoc.text.strip():
             doc.text = (doc.text.strip() + "\n" + adoc.text).strip()

@@ -12,10 +12,11 @@ from dataclasses import asdict, dataclass, field
 from extract.checks import Check, run_checks
 from extract.decode import UndecodableError, decode_html
 from extract.formats import (NeedsConverter, convert_office, doc_text_antiword, docx_text, grid_text,
-                             pdf_text, sniff, spreadsheet_grids)
+                             pdf_layout_text, pdf_text, sniff, spreadsheet_grids)
 from extract.grids.errors import UnreadableDocument
 from extract.identity import issuer_of, report_year
 from extract.tables import CellRecord, TablesResult, parse_tables
+from extract.textlayout import tables_from_text
 from extract.text import extract_page
 
 EXTRACTOR_VERSION = "tables-1"
@@ -31,7 +32,8 @@ PROBLEM_CODES = [
     (re.compile(r"mapped by position|not \(all\) recognised|header is not recognised"), "columns_by_position"),
     (re.compile(r"unreadable value"), "unreadable_value"),
     (re.compile(r"mixed templates|both templates|not in the .* template|template undetermined"), "template_mixed"),
-    (re.compile(r"values, expected|values under|under one column header|no value for"), "row_shape"),
+    (re.compile(r"values, expected|values under|under one column header|no value for|numbers for row"
+                r"|numbers, expected|no numbers for row|readings fit"), "row_shape"),
 ]
 
 
@@ -137,6 +139,39 @@ def apply_tables(doc: Document, result: TablesResult, previous_tables: dict | No
         doc.checks = run_checks(result.tables, result.template, previous_tables)
 
 
+def mark_ocr_cells(doc: Document, grids) -> None:
+    """Give each cell read from a picture its source and OCR confidence.
+
+    The tables reader keeps a cell's raw text, not the slot it came from, so the OCR grids are read
+    a second time with every value slot replaced by a number naming it (a number, so that the row
+    still reads as a row of values): the number a cell reads back is its slot, and the slot has the
+    confidence. Labels and headers are left as read, so rows and columns match the same."""
+    import dataclasses
+
+    from extract.values import parse_value
+
+    ocr = [g for g in grids if g.source == "ocr" and g.confidence is not None]
+    if not ocr or not doc.cells:
+        return
+    confidence: dict[str, float] = {}
+    names: dict[tuple, str] = {}
+    marked = []
+    for gi, g in enumerate(ocr):
+        cells = [list(row) for row in g.cells]
+        for r in range(g.n_rows):
+            for c in range(g.n_cols):
+                o = g.origin[r][c]
+                if parse_value(g.cells[o[0]][o[1]]).kind == "text":
+                    continue  # a label or a header: left as read
+                name = names.setdefault((gi, o), str(900_000 + len(names)))
+                cells[r][c] = name
+                confidence[name] = g.confidence[o[0]][o[1]]
+        marked.append(dataclasses.replace(g, cells=cells))
+    again = {(c.table, c.row, c.col): c.raw for c in parse_tables(marked).cells}
+    doc.cells = [dataclasses.replace(c, source="ocr", confidence=confidence.get(again.get((c.table, c.row, c.col))))
+                 for c in doc.cells]
+
+
 def _finish(doc: Document) -> Document:
     if doc.title:
         doc.year = report_year(doc.title, doc.published)
@@ -175,21 +210,40 @@ def read_binary(data: bytes, fmt: str, doc: Document) -> None:
             if converted is None:  # antiword: text only, tables as text dump lines
                 doc.text = doc_text_antiword(data)
                 doc.add("tables_from_text", "DOC read with antiword: tables read from text, not cells")
-                from extract.grids.textdump import grids_from_text
-                apply_tables(doc, parse_tables(grids_from_text(doc.text), doc.text))
+                apply_tables(doc, tables_from_text(doc.text))
                 return
             data, fmt = converted, new_fmt
         if fmt == "pdf":
             doc.text, pages = pdf_text(data)
             grids = grids_from_pdf(data)
+            if any("positions of the text" in n for g in grids for n in g.notes):
+                doc.add("tables_from_positions", "PDF tables without cell borders: rows and columns read"
+                                                 " from where the text stands")
             if pages and not doc.text.strip():
-                doc.add("no_text_layer", f"PDF of {pages} page(s) has no text layer (scanned?): needs OCR")
+                from extract.grids.image import grids_from_scanned_pdf
+
+                grids = grids_from_scanned_pdf(data)  # a scan: its tables read by OCR
+                doc.text = grid_text(grids)
+                if grids:
+                    doc.add("tables_by_ocr", f"PDF of {pages} page(s) has no text layer: {len(grids)} table(s)"
+                                             " read by OCR; low-confidence cells are marked")
+                else:
+                    doc.add("no_text_layer", f"PDF of {pages} page(s) has no text layer and no ruled table"
+                                             " was found on its pages")
         elif fmt == "docx":
             doc.text = docx_text(data)
             grids = grids_from_docx(data)
         elif fmt == "xlsx":
             grids = grids_from_xlsx(data)
             doc.text = grid_text(grids)
+        elif fmt == "image":
+            from extract.grids.image import grids_from_image
+
+            grids = grids_from_image(data)
+            doc.text = grid_text(grids)
+            if grids:
+                doc.add("tables_by_ocr", f"{len(grids)} table(s) read from a picture by OCR;"
+                                         " low-confidence cells are marked")
         elif fmt == "xls":
             grids = spreadsheet_grids(data, doc.filename or doc.url)
             doc.text = grid_text(grids)
@@ -203,7 +257,13 @@ def read_binary(data: bytes, fmt: str, doc: Document) -> None:
         return
     doc.title = guess_title(doc.text)
     doc.published = text_date(doc.text)
-    apply_tables(doc, parse_tables(grids, doc.text))
+    result = parse_tables(grids, doc.text)
+    if fmt == "pdf" and doc.text.strip() and not all(result.found.values()):
+        # Tables the cells did not give (no grid at all, or a grid that lost its structure): the
+        # text layer laid out as printed, read against the template (extract.textlayout).
+        result = tables_from_text(pdf_layout_text(data), structured=result)
+    apply_tables(doc, result)
+    mark_ocr_cells(doc, grids)
 
 
 def read_document(data: bytes, *, content_type: str | None = None, url: str | None = None,
@@ -221,12 +281,10 @@ def read_document(data: bytes, *, content_type: str | None = None, url: str | No
         except UndecodableError as e:
             doc.add("undecodable", str(e))
             return doc
-        from extract.grids.textdump import grids_from_text
-
         doc.text, doc.encoding = decoded.text, decoded.encoding
         doc.title = guess_title(doc.text)
         doc.published = text_date(doc.text)
-        apply_tables(doc, parse_tables(grids_from_text(doc.text), doc.text))
+        apply_tables(doc, tables_from_text(doc.text))
     elif fmt == "zip":
         doc.add("unreadable", "a zip archive that is neither DOCX nor XLSX")
     else:

@@ -24,7 +24,9 @@ from extract.grids.errors import UnreadableDocument
 from extract.grids.safezip import open_package, read_member
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-FORMATS = ("html", "pdf", "docx", "xlsx", "xls", "doc", "text")
+FORMATS = ("html", "pdf", "docx", "xlsx", "xls", "doc", "image", "text")
+# Pictures agencies publish their tables as: PNG, JPEG, GIF, BMP (by their magic numbers).
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
 def sniff(data: bytes, content_type: str | None = None, filename: str | None = None) -> str:
@@ -33,6 +35,8 @@ def sniff(data: bytes, content_type: str | None = None, filename: str | None = N
     name = (filename or "").lower().split("?", 1)[0]
     if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
         return "pdf"
+    if head.startswith(IMAGE_MAGIC[:4]) or (head[:2] == b"BM" and ctype.startswith("image/")):
+        return "image"
     if head[:4] == b"PK\x03\x04":
         try:
             names = set(open_package(data, "office").namelist())
@@ -110,6 +114,21 @@ def pdf_text(data: bytes) -> tuple[str, int]:
     except Exception as e:
         raise UnreadableDocument(f"unreadable PDF: {type(e).__name__}: {e}") from None
     return "\n".join(texts), len(texts)
+
+
+MAX_LAYOUT_PAGES = 80  # laying text out costs ~0.1 s a page; a report's tables sit in its first pages
+
+
+def pdf_layout_text(data: bytes, max_pages: int = MAX_LAYOUT_PAGES) -> str:
+    """The text layer as printed (columns kept by spaces, pages split by form feeds), for reading
+    tables whose cells lost their borders: positions tell blank cells from missing ones."""
+    try:
+        import pdfplumber
+
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            return "\f".join((page.extract_text(layout=True) or "") for page in pdf.pages[:max_pages])
+    except Exception as e:
+        raise UnreadableDocument(f"unreadable PDF: {type(e).__name__}: {e}") from None
 
 
 def grid_text(grids) -> str:

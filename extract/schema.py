@@ -353,6 +353,9 @@ TEMPLATE_LABELS: dict[str, str] = {
 }
 TABLE_SHORT: dict[str, str] = {"active": "主动公开", "requests": "依申请公开", "appeals": "复议诉讼"}
 
+# A cell read from a picture below this OCR confidence is shown as unverified (extract.ocr uses the same).
+OCR_LOW_CONFIDENCE = 0.8
+
 # code → (name, what it means for a reader). Codes are what extract records; see extract.document.
 PROBLEMS: dict[str, tuple[str, str]] = {
     "undecodable": ("无法解码", "页面的字节无法按任何中文编码读出，正文不可用。"),
@@ -371,7 +374,9 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "row_shape": ("行的数值个数不符", "某一行的数值个数与表头的列数不一致，请对照原文核实。"),
     "table_shape": ("表格结构异常", "表格结构与标准表格不一致。"),
     "tables_from_text": ("表格由文字还原", "DOC文件只能读取文字，表格由文字排列还原，可能有误。"),
-    "no_text_layer": ("扫描件", "PDF文件没有文字层（可能是扫描件），需要OCR才能读取。"),
+    "no_text_layer": ("扫描件", "PDF文件没有文字层（可能是扫描件），页面上也没有找到带表格线的表格。"),
+    "tables_from_positions": ("表格无框线", "PDF中的表格没有框线，行和列按文字的位置还原，请对照原文核实。"),
+    "tables_by_ocr": ("表格由图片识别", "表格是图片或扫描件，数字由文字识别（OCR）读出；置信度低的单元格已标出，请对照原图核实。"),
     "needs_converter": ("需要转换工具", "读取该格式（DOC/WPS）需要的转换工具在本机不可用。"),
     "unreadable": ("文件无法读取", "文件已损坏或格式无法识别。"),
 }
@@ -452,7 +457,7 @@ __all__ = [
     "ACTIVE_SECTION_LABEL_HEADER", "MONEY_UNIT", "S1", "S5", "S6", "S8", "S9",
     "default_template", "table", "rows", "cols", "row_field", "col_field", "label", "cell_keys",
     "CheckRule", "CHECK_RULES", "CHECKS", "handled_parts", "PASS", "FAIL", "NOT_ASSESSABLE", "OUTCOMES",
-    "OUTCOME_LABELS", "CHECK_TERMS", "TEMPLATE_LABELS", "TABLE_SHORT", "PROBLEMS", "short_label", "term_label",
+    "OUTCOME_LABELS", "CHECK_TERMS", "TEMPLATE_LABELS", "TABLE_SHORT", "PROBLEMS", "OCR_LOW_CONFIDENCE", "short_label", "term_label",
     "CellLabel", "cell_labels",
 ]
 

@@ -72,6 +72,8 @@ class CellRecord:
     value: int | float | None
     kind: str
     note: str = ""
+    source: str | None = None  # 'ocr' when read from a picture; None: the document's own text
+    confidence: float | None = None  # OCR confidence of the cell (0..1)
 
 
 @dataclass
@@ -783,6 +785,23 @@ def _missing(reader: _Reader, res: TablesResult, text: str | None, images, docum
             reader.problem(f"{t}: table not found")
 
 
+class _Problems:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, msg: str) -> None:
+        if msg not in self.problems:
+            self.problems.append(msg)
+
+
+def explain_missing(res: TablesResult, text: str | None, images=None, documents=None) -> list[str]:
+    """Why the tables ``res`` lacks are missing (pre-2019 narrative, pictures, linked documents, not
+    found), for a result assembled from several readers; may set ``res.template`` to pre2019."""
+    sink = _Problems()
+    _missing(sink, res, text, images, documents)
+    return sink.problems
+
+
 # ---------------------------------------------------------------------------------------------
 # entry points
 
@@ -823,5 +842,5 @@ def parse_text_tables(text: str) -> TablesResult:
     return parse_tables(grids_from_text(text), text)
 
 
-__all__ = ["parse_tables", "parse_html_tables", "parse_text_tables", "TablesResult", "CellRecord",
-           "IMAGES_NONE", "PRE2019_NONE", "DOCUMENTS_NONE"]
+__all__ = ["parse_tables", "parse_html_tables", "parse_text_tables", "explain_missing", "TablesResult",
+           "CellRecord", "IMAGES_NONE", "PRE2019_NONE", "DOCUMENTS_NONE"]

@@ -46,8 +46,7 @@ async def report_page(db, report_id) -> dict | None:
     if not found:
         return None
     r = found[0]
-    cells = await _rows(db, 'select "table", "row", col, raw, value, kind, note from cells where report_id = ?',
-                        [report_id])
+    cells = await _rows(db, 'select * from cells where report_id = ?', [report_id])
     checks = await _rows(db, "select rule, scope, outcome, detail, compared, explanation from checks"
                              " where report_id = ? order by rule, scope", [report_id])
     for c in checks:

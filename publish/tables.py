@@ -34,6 +34,8 @@ class Table:
     read: int  # value cells read from the report
     expected: int  # value cells the official form has
     outside: list[str] = field(default_factory=list)  # cells read that the form has no place for
+    ocr: int = 0  # cells read from a picture
+    low: int = 0  # of those, cells the OCR was not sure of
 
 
 def era(table_key: str, keys: set[tuple[str, str]], template: str | None) -> str:
@@ -93,11 +95,20 @@ def rebuild(cells: list[dict], template: str | None, failing: set[tuple[str, str
                     cell.title = f"{schema.short_label(schema.row_field(tkey, r).label)} · {label}（{KIND_LABELS[kind]}）"
                     if got and got.get("note"):
                         cell.title += f"：{got['note']}"
+                    if got and got.get("source") == "ocr":
+                        conf = got.get("confidence")
+                        cell.classes.append("ocr")
+                        cell.title += f" — 由图片识别（OCR），置信度 {conf:.2f}" if conf is not None else " — 由图片识别（OCR）"
+                        if conf is not None and conf < schema.OCR_LOW_CONFIDENCE:
+                            cell.classes.append("ocr-low")
+                            cell.title += "，置信度低，请对照原图核实"
                     if (tkey, r, c) in failing:
                         cell.classes.append("fail")
                         cell.title += " — 参与了未通过的核对"
                 row.append(cell)
             rows.append(row)
         outside = sorted(f"{r}.{c}" for r, c in set(mine) - form)
-        out.append(Table(tkey, title, tpl, rows, len(set(mine) & form), len(form), outside))
+        ocr = [c for c in mine.values() if c.get("source") == "ocr"]
+        low = [c for c in ocr if c.get("confidence") is not None and c["confidence"] < schema.OCR_LOW_CONFIDENCE]
+        out.append(Table(tkey, title, tpl, rows, len(set(mine) & form), len(form), outside, len(ocr), len(low)))
     return out

@@ -115,7 +115,8 @@ def _articles(site: Site, spec: SiteSpec, truth: Truth) -> None:
                 _put(site, path, Resource(factory=functools.partial(_article, spec, e, path), ctype=_html_type(spec),
                                           last_modified=_when(e.date)))
         for p, data in e.images:
-            site.resources[p] = Resource(data, "image/png", last_modified=_when(e.date))
+            site.resources[p] = Resource(None if callable(data) else data, "image/png", last_modified=_when(e.date),
+                                         factory=data if callable(data) else None)
         for a in e.attachments:
             _put(site, a.path, _attachment_resource(spec, e, a))
             if a.placeholder:

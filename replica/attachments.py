@@ -70,6 +70,44 @@ class ReplicaReport(CanonicalReport):
         return spec(self._replica_tables, table)
 
 
+class _OneTable(ReplicaReport):
+    """One table of a replica report, alone on its page (a screenshot of that table)."""
+
+    def __init__(self, title: str, agency: str, year: int, tables: Tables, key: str):
+        super().__init__("", agency, year, tables, [], seed_of(f"picture:{title}:{key}"))
+        self._key = key
+
+    def outline(self):
+        return [("", [], self._key)]
+
+
+def table_picture(title: str, agency: str, year: int, tables: Tables, key: str) -> bytes:
+    """The PNG an agency pastes instead of table ``key``: the replica's printed table rendered to
+    PDF and rasterised at 150 dpi with a mild seeded degradation (``replica.render.images``); a
+    table running over two pages is stacked into one picture."""
+    import io
+
+    from PIL import Image as PILImage
+
+    from replica.render.images import render_table_images
+
+    report = _OneTable(title, agency, year, tables, key)
+    pages = [PILImage.open(io.BytesIO(b)).convert("L")
+             for b in render_table_images(report, dpi=150, seed=seed_of(f"degrade:{title}:{key}"), fmt="png",
+                                          split_requests=False)]
+    if len(pages) == 1:
+        im = pages[0]
+    else:
+        im = PILImage.new("L", (max(p.width for p in pages), sum(p.height for p in pages)), 255)
+        y = 0
+        for page in pages:
+            im.paste(page, (0, y))
+            y += page.height
+    buf = io.BytesIO()
+    im.save(buf, "PNG", optimize=False)
+    return buf.getvalue()
+
+
 def sections_of(blocks: list[Block]) -> list[tuple[str, list[str]]]:
     """Blocks as (heading, paragraphs) sections, the shape the format renderers print. Text before
     the first section heading goes under an empty heading; sub-section headings become paragraphs
@@ -133,4 +171,4 @@ def render(att: Attachment, title: str, agency: str, year: int, blocks: list[Blo
 
 
 __all__ = ["Attachment", "CONTENT_TYPES", "FORMATS", "ROLES", "OLE_SIGNATURE", "ReplicaReport", "render",
-           "placeholder_bytes", "sections_of"]
+           "placeholder_bytes", "sections_of", "table_picture"]

@@ -74,7 +74,7 @@ class Entry:
     quirks: list[str] = field(default_factory=list)
     behaviour: str | None = None  # None | 'transient_500'
     source: str = ""
-    images: list[tuple[str, bytes]] = field(default_factory=list)  # (absolute path, bytes)
+    images: list[tuple[str, bytes | Callable[[], bytes]]] = field(default_factory=list)  # (absolute path, bytes or their renderer)
     note: str = ""
     docid: int = 0
     listed_in: tuple[str, ...] = ("own",)  # columns whose lists link this item

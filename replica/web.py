@@ -242,7 +242,8 @@ def _build_site(spec: SiteSpec, truth: Truth) -> Site:
         res[e.path] = Resource(factory=functools.partial(_render_entry, spec, e), ctype=_html_type(spec, "article"),
                                last_modified=_when(e.date), behaviour=e.behaviour)
         for p, data in e.images:
-            res[p] = Resource(data, "image/png", last_modified=_when(e.date))
+            res[p] = Resource(None if callable(data) else data, "image/png", last_modified=_when(e.date),
+                              factory=data if callable(data) else None)
         if e.behaviour == "transient_500":
             truth.bad.append(BadInput(aid, spec.host, e.path, "transient_500",
                                       "answers 500 to the first request, 200 afterwards"))

@@ -75,3 +75,29 @@ def test_zip_bomb_is_refused_quickly(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     out = run_cli("parse", str(tmp_path / "nope.pdf"), check=False)
     assert out.returncode != 0 and "cannot read" in out.stderr
+
+
+def test_cells_read_from_a_picture_carry_the_confidence_of_their_own_slot():
+    """mark_ocr_cells re-reads OCR grids with each value slot named: every cell gets its own slot's
+    confidence, not a neighbour's (planted: one unsure slot among sure ones)."""
+    from extract.document import Document, apply_tables, mark_ocr_cells
+    from extract.grids import Grid
+    from extract.layout import TableSpec, expand, layout
+    from extract.schema import cols, rows
+    from extract.tables import parse_tables
+
+    values = {f.key: [str(i + j) for j, _ in enumerate(cols("requests", "2021"))]
+              for i, f in enumerate(rows("requests", "2021"))}
+    slots = expand(layout(TableSpec("requests", "2021", values=values)))
+    cells = [[cell.text for cell, _, _ in row] for row in slots]
+    origin = [[(r, c) for _, r, c in row] for row in slots]
+    unsure = next((r, c) for r, row in enumerate(slots) for c, (cell, _, _) in enumerate(row)
+                  if cell.key == ("granted", "total"))
+    conf = [[0.4 if (r, c) == unsure else 0.99 for c in range(len(row))] for r, row in enumerate(slots)]
+    grid = Grid(cells, origin, "ocr", context="三、收到和处理政府信息公开申请情况", confidence=conf)
+    doc = Document()
+    apply_tables(doc, parse_tables([grid]))
+    mark_ocr_cells(doc, [grid])
+    by_key = {(c.row, c.col): c for c in doc.cells if c.table == "requests"}
+    assert by_key[("granted", "total")].confidence == 0.4 and by_key[("granted", "total")].raw == values["granted"][-1]
+    assert all(c.source == "ocr" and c.confidence == 0.99 for k, c in by_key.items() if k != ("granted", "total"))

@@ -210,3 +210,16 @@ def test_snippet_marks_every_word_of_the_query_in_the_original_text():
     assert marked_snippet("一二三民政局四五", "民政") == "一二三【民政】局四五"
     assert marked_snippet("没有这个词", "复议") == "没有这个词"
     assert snippet("甲" * 300 + "复议" + "乙" * 300, "复议", width=10)[0] == ("…", False)
+
+
+def test_cells_read_by_ocr_show_their_confidence_and_unsure_ones_stand_out():
+    cells = _cells()
+    for c in cells:
+        if c["table"] == "appeals":
+            c.update(source="ocr", confidence=0.99)
+    next(c for c in cells if (c["table"], c["row"], c["col"]) == ("appeals", "review", "total")).update(confidence=0.3)
+    built = {t.key: t for t in tables.rebuild(cells, "2021", set())}
+    assert (built["appeals"].ocr, built["appeals"].low) == (15, 1) and built["requests"].ocr == 0
+    flat = {c.key: c for row in built["appeals"].rows for c in row if c.key}
+    assert "ocr-low" in flat["review.total"].classes and "0.30" in flat["review.total"].title
+    assert "ocr" in flat["review.upheld"].classes and "ocr-low" not in flat["review.upheld"].classes

@@ -50,7 +50,7 @@ def as_printed(tables: dict, got: dict | None = None) -> dict:
 
 def on_page(r) -> bool:
     """The report's tables are on its page (not only in an attached PDF/DOCX/XLSX)."""
-    return r.tables is not None and r.text_source == "page" and not any(
+    return r.tables is not None and not r.tables_as_images and r.text_source == "page" and not any(
         a.role in ("full_text", "tables") for a in r.attachments)
 
 
@@ -118,7 +118,8 @@ def test_replica_attachments_through_the_binary_readers(web):
 def test_replica_reports_without_tables(web):
     seen_images = seen_pre = 0
     for r in web.truth.reachable_reports():
-        if r.tables or r.text_source != "page" or any(a.role == "full_text" for a in r.attachments):
+        if (r.tables and not r.tables_as_images) or r.text_source != "page" \
+                or any(a.role == "full_text" for a in r.attachments):
             continue
         res = parse_html_tables(fetch(web, r))
         assert res.tables == {} and res.cells == []

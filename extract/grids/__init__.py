@@ -7,6 +7,11 @@ A merged cell (rowspan/colspan, gridSpan/vMerge, merged ranges) covers every pos
 its text is repeated at each covered slot and ``origin`` says which slot it came from. Values
 therefore never shift left past a merged label, and code that must tell "the same merged cell"
 from "two cells that happen to hold the same text" compares origins.
+
+Text read from a picture (``source == "ocr"``, extract.grids.image) is not the file's own text: such a
+grid carries ``confidence``, one number per slot (0..1, merged copies repeat their cell's), and a
+slot under extract.ocr.LOW_CONFIDENCE must be shown as unverified. Grids read from a file's own text
+have ``confidence = None``.
 """
 from __future__ import annotations
 
@@ -17,10 +22,11 @@ from dataclasses import dataclass, field
 class Grid:
     cells: list[list[str]]                      # rows × cols, rectangular, raw cell text
     origin: list[list[tuple[int, int]]]         # (row, col) of the cell each slot belongs to
-    source: str                                 # html | docx | pdf | xlsx | xls | text
+    source: str                                 # html | docx | pdf | xlsx | xls | text | ocr
     context: str = ""                           # text just before the table (its section heading)
     page: int | None = None                     # first page (PDF), sheet index (XLSX)
     notes: list[str] = field(default_factory=list)  # what the reader had to guess or repair
+    confidence: list[list[float]] | None = None  # OCR grids: rows × cols, 0..1; None: the file's own text
 
     @property
     def n_rows(self) -> int:
@@ -29,6 +35,10 @@ class Grid:
     @property
     def n_cols(self) -> int:
         return len(self.cells[0]) if self.cells else 0
+
+    def cell_confidence(self, r: int, c: int) -> float | None:
+        """How sure the OCR is of slot (r, c); None when the text is the file's own."""
+        return None if self.confidence is None else self.confidence[r][c]
 
     def is_merged_copy(self, r: int, c: int) -> bool:
         """True when slot (r, c) repeats a merged cell whose origin is elsewhere."""

@@ -32,6 +32,7 @@ from extract.values import BLANK, NUMBER, TEXT, parse_value
 from . import Grid
 
 _PIPES = re.compile(r"^[ \t]*\|+[ \t]*$")
+_MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?)?[ \t]*$")
 _HEADING = re.compile(r"^[ \t\u3000]*[一二三四五六七八九十]+[、.．]")
 _NONBLANK = re.compile(r"[^\s\u3000\u00a0]")
 
@@ -71,6 +72,8 @@ def tokenize(text: str) -> list[Token]:
             prev_blank = False
             continue
         stripped = line.rstrip(" \t\r")
+        if _MD_RULE.match(stripped):
+            continue  # a markdown rule under a header row ('|---|:---:|'): no cells
         if stripped.endswith("|"):
             body = stripped[:-1]
             lead = body.lstrip(" \t")
