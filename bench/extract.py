@@ -6,6 +6,8 @@ HTML: median time of ``extract.document.read_document`` (decode + main text + ta
 every replica report page, against ``trafilatura.extract`` alone on the same pages.
 PDF:  median time of ``read_document`` on rendered report PDFs, against pdfplumber's
 ``extract_tables`` alone over all pages of the same PDFs.
+TEXT: the layout reader (``extract.textlayout``) on each text layout, beside the old ``|`` dump reader.
+OCR:  seconds per table picture and per scanned page. DOC: seconds per LibreOffice conversion.
 Ratios are printed; nothing is asserted (speed is measured, not asserted).
 """
 from __future__ import annotations
@@ -83,6 +85,92 @@ def main() -> None:
     print(f"      pdfplumber extract_tables alone  {base * 1000:8.1f} ms")
     print(f"      full extraction                  {full * 1000:8.1f} ms")
     print(f"      ratio full / extract_tables      {full / base:8.2f}x")
+
+    layouts(args)
+    pictures(args)
+    conversions(args)
+
+
+def layouts(args) -> None:
+    """Text that lost its grid, read against the template: time per document beside the old
+    ``|``-dump reader on the same reports."""
+    from extract.tables import parse_text_tables
+    from extract.textlayout import tables_from_text
+    from replica.render import random_report, render
+    from replica.render.textlayouts import LAYOUTS, render_layout
+
+    reports = [random_report(seed, "2021" if seed % 2 else "2019") for seed in range(max(args.pdfs, 4))]
+    dumps = [render(r, "text").decode("utf-8") for r in reports]
+    base = median_time(parse_text_tables, dumps, args.rounds)
+    print(f"TEXT  {len(reports)} reports × {len(LAYOUTS)} layouts, median of best-of-{args.rounds}")
+    print(f"      '|' text dump (old reader)       {base * 1000:8.1f} ms")
+    for name in LAYOUTS:
+        texts = [render_layout(r, name) for r in reports]
+        took = median_time(tables_from_text, texts, args.rounds)
+        print(f"      {name:32} {took * 1000:8.1f} ms   {took / base:6.2f}x")
+
+
+def pictures(args) -> None:
+    """OCR: seconds per table picture (150 dpi, mildly degraded) and per scanned page."""
+    from extract.grids.image import grids_from_image, grids_from_scanned_pdf
+    from replica.render import random_report
+    from replica.render.images import render_scanned_pdf, render_table_images
+
+    reports = [random_report(seed, "2021" if seed % 2 else "2019") for seed in range(2)]
+    images = [im for i, r in enumerate(reports) for im in render_table_images(r, dpi=150, seed=i)]
+    grids_from_image(images[0])  # the engine loads once per process: not counted
+    t = time.perf_counter()
+    for im in images:
+        grids_from_image(im)
+    per_image = (time.perf_counter() - t) / len(images)
+    scans = [render_scanned_pdf(r, dpi=150, seed=7) for r in reports]
+    pages = sum(len(pypdfium_pages(s)) for s in scans)
+    t = time.perf_counter()
+    for s in scans:
+        grids_from_scanned_pdf(s)
+    per_page = (time.perf_counter() - t) / pages
+    print(f"OCR   {len(images)} table pictures at 150 dpi, {pages} scanned pages")
+    print(f"      seconds per table picture        {per_image:8.2f} s   (one report's tables: {per_image * 3:.1f} s,"
+          " target < 10 s)")
+    print(f"      seconds per scanned page         {per_page:8.2f} s")
+
+
+def pypdfium_pages(data: bytes) -> list:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        return list(range(len(doc)))
+    finally:
+        doc.close()
+
+
+def conversions(args) -> None:
+    """DOC → DOCX through LibreOffice, seconds per file (skipped where soffice is not installed)."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from extract.formats import convert_office
+    from replica.render import random_report, render
+
+    if not shutil.which("soffice"):
+        print("DOC   soffice not installed: conversion not measured (make system-deps installs it)")
+        return
+    docs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(3):
+            src = Path(tmp) / f"r{seed}.docx"
+            src.write_bytes(render(random_report(seed, "2021"), "docx"))
+            subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/profile",
+                            "--convert-to", "doc", "--outdir", tmp, str(src)], capture_output=True, timeout=120)
+            docs.append((Path(tmp) / f"r{seed}.doc").read_bytes())
+    t = time.perf_counter()
+    for d in docs:
+        convert_office(d, "doc")
+    print(f"DOC   {len(docs)} DOC files through LibreOffice")
+    print(f"      seconds per conversion           {(time.perf_counter() - t) / len(docs):8.2f} s")
 
 
 if __name__ == "__main__":
