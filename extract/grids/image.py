@@ -325,12 +325,16 @@ class _Line:
     glyph: str = ""  # the shape of a line made of one stroke: 'slash', 'bar', 'upright' or ''
 
 
-def _shape(ys: np.ndarray, xs: np.ndarray, w: int, h: int) -> str:
-    """What one isolated stroke looks like. Slant is measured from the stroke's second moments
-    (dx per dy): on rendered and degraded tables a '1' measures 0 to +0.15 and a '/' -0.25 to
-    -0.35, with nothing in between."""
-    if h <= 0.35 * w and w >= 4:
-        return "bar"
+def _shape(ys: np.ndarray, xs: np.ndarray, w: int, h: int, room: int) -> str:
+    """What one isolated stroke looks like (``room``: the table's smallest row height). A bar is
+    wider than high and much lower than text (digits run together by blur are flat too, but as
+    tall as text; a lone mark that small is no digit, and '.' or '•' is no value either). Slant is
+    measured from the stroke's second moments (dx per dy): on rendered and degraded tables a '1'
+    measures 0 to +0.15 and a '/' -0.25 to -0.35, with nothing in between."""
+    if w >= 4 and w > h and h <= 0.25 * room:
+        return "bar"  # wider than high and well under a digit's height: a dash, even a blurred hyphen
+    if h <= 0.35 * w:
+        return ""
     if h < 6 or w > 0.8 * h:
         return ""
     cy, cx = ys - ys.mean(), xs - xs.mean()
@@ -342,8 +346,10 @@ def _shape(ys: np.ndarray, xs: np.ndarray, w: int, h: int) -> str:
     return "unsure"
 
 
-def _lines(binary: np.ndarray, x0: int, y0: int, x1: int, y1: int, speck: int) -> list[_Line] | None:
-    """The text lines inside (x0, y0, x1, y1); None when there is no ink at all."""
+def _lines(binary: np.ndarray, x0: int, y0: int, x1: int, y1: int, speck: int,
+           unit: int = 0) -> list[_Line] | None:
+    """The text lines inside (x0, y0, x1, y1); None when there is no ink at all. ``unit`` is the
+    table's smallest row height, the scale of its text (0: do not look for dashes)."""
     import cv2
 
     if x1 - x0 < 3 or y1 - y0 < 3:
@@ -370,6 +376,8 @@ def _lines(binary: np.ndarray, x0: int, y0: int, x1: int, y1: int, speck: int) -
             bands[-1][1] = int(y)
         else:
             bands.append([int(y), int(y)])
+    if bands[-1][1] - bands[0][0] + 1 <= 0.25 * unit:
+        bands = [[bands[0][0], bands[-1][1]]]  # all of it flat: one mark (a dash that blur split)
     tallest = max(b[1] - b[0] + 1 for b in bands)
     # fragments much lower than the tallest band (the two strokes of 二, a dot) join their neighbour
     merged: list[list[int]] = []
@@ -387,10 +395,10 @@ def _lines(binary: np.ndarray, x0: int, y0: int, x1: int, y1: int, speck: int) -
         if len(merged) == 1 and len(labels) == 1:
             k = labels.pop()
             ys, xs = np.nonzero(lab == k)
-            line.glyph = _shape(ys.astype(float), xs.astype(float), int(stats[k][2]), int(stats[k][3]))
-        elif len(merged) == 1 and labels and all(stats[k][3] <= 0.35 * stats[k][2] for k in labels):
+            line.glyph = _shape(ys.astype(float), xs.astype(float), int(stats[k][2]), int(stats[k][3]), unit)
+        elif len(merged) == 1 and 1 < len(labels) <= 3 and all(stats[k][3] <= 0.5 * stats[k][2] for k in labels):
             x0b, y0b, x1b, y1b = line.box
-            if y1b - y0b <= 0.6 * (x1b - x0b):
+            if y1b - y0b <= min(0.5 * (x1b - x0b), 0.25 * unit):
                 line.glyph = "bar"  # a blurred dash whose two edges binarised apart
         out.append(line)
     return out
@@ -488,6 +496,7 @@ def _read_page(gray: np.ndarray, page: int | None, deadline: float, notes: list[
         nr, nc = len(t.rows) - 1, len(t.cols) - 1
         if nr < 1 or nc < 1 or (nr < 2 and nc < 2):
             continue
+        unit = min(b.lo - a.hi for a, b in zip(t.rows, t.rows[1:]))
         # every cell's lines
         cell_lines: dict[tuple[int, int], list[_Line] | None] = {}
         for r in range(nr):
@@ -499,7 +508,7 @@ def _read_page(gray: np.ndarray, page: int | None, deadline: float, notes: list[
                 c1 = max(cc for cc in range(nc) if origin[r][cc] == o)
                 cx0, cx1 = t.cols[c].hi + 3, t.cols[c1 + 1].lo - 2
                 cy0, cy1 = t.rows[r].hi + 3, t.rows[r1 + 1].lo - 2
-                cell_lines[o] = _lines(binary, cx0, cy0, cx1, cy1, speck)
+                cell_lines[o] = _lines(binary, cx0, cy0, cx1, cy1, speck, unit)
         crops, owners = [], []
         for o, lines in cell_lines.items():
             for ln in lines or []:
