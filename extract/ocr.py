@@ -49,10 +49,11 @@ REC_BATCH = 16
 MAX_LINE_RATIO = 60  # width / height of one text line handed to the recogniser
 MIN_RATIO = 4  # narrowest input width / height: a lone digit needs no 320-px canvas (2× faster, as exact)
 # A cell whose confidence is below this was read, but not reliably: it must be flagged downstream.
-# Calibrated on rendered tables at 150 dpi with rotation, blur and JPEG noise (30 reports, 5,859
-# value cells read correctly): 0.1 % of correct readings fall below 0.9 (0.05 % below 0.8, none
-# below 0.5), while the misreadings the shape and separator rules of extract.grids.image do not
-# settle came out between 0.09 and 0.87. 0.9 flags all of those for a handful of false alarms.
+# Calibrated on rendered tables at 150 dpi with rotation, blur and JPEG noise (30 reports, 5,862
+# value cells read correctly): 0.1 % of correct readings fall below 0.9 (dashes the recogniser
+# took for something else, settled by their shape and marked), none below 0.5; the misreadings
+# seen in the slow tests that the shape and separator rules of extract.grids.image do not settle
+# came out between 0.09 and 0.87. 0.9 flags all of them for a handful of false alarms.
 LOW_CONFIDENCE = 0.9
 FORMATS = ("PNG", "JPEG", "GIF", "BMP")
 

@@ -354,7 +354,7 @@ TEMPLATE_LABELS: dict[str, str] = {
 TABLE_SHORT: dict[str, str] = {"active": "主动公开", "requests": "依申请公开", "appeals": "复议诉讼"}
 
 # A cell read from a picture below this OCR confidence is shown as unverified (extract.ocr uses the same).
-OCR_LOW_CONFIDENCE = 0.8
+OCR_LOW_CONFIDENCE = 0.9
 
 # code → (name, what it means for a reader). Codes are what extract records; see extract.document.
 PROBLEMS: dict[str, tuple[str, str]] = {

@@ -236,6 +236,16 @@ def test_pictures_in_a_docx_are_read():
     assert parse_tables(grids).tables["appeals"] == report.tables["appeals"]
 
 
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "JPEG"])
+def test_other_picture_formats(fmt):
+    from PIL import Image
+
+    report, pic = _one_table_picture()
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(pic)).convert("RGBA" if fmt == "GIF" else "RGB").save(buf, fmt)
+    assert parse_tables(grids_from_image(buf.getvalue())).tables["appeals"] == report.tables["appeals"]
+
+
 def test_scanned_pdf_page_is_read():
     from PIL import Image
 

@@ -223,3 +223,9 @@ def test_cells_read_by_ocr_show_their_confidence_and_unsure_ones_stand_out():
     flat = {c.key: c for row in built["appeals"].rows for c in row if c.key}
     assert "ocr-low" in flat["review.total"].classes and "0.30" in flat["review.total"].title
     assert "ocr" in flat["review.upheld"].classes and "ocr-low" not in flat["review.upheld"].classes
+
+
+def test_the_page_flags_cells_at_the_threshold_the_ocr_calibrated():
+    from extract.ocr import LOW_CONFIDENCE
+
+    assert schema.OCR_LOW_CONFIDENCE == LOW_CONFIDENCE
