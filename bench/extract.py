@@ -8,6 +8,9 @@ PDF:  median time of ``read_document`` on rendered report PDFs, against pdfplumb
 ``extract_tables`` alone over all pages of the same PDFs.
 TEXT: the layout reader (``extract.textlayout``) on each text layout, beside the old ``|`` dump reader.
 OCR:  seconds per table picture and per scanned page. DOC: seconds per LibreOffice conversion.
+BUDGET: a whole ``run_extract`` of a crawled replica archive with every document read in a worker
+      under its budget (extract.budget), against the same extract in-process (``--budget-only`` runs
+      just this; target ≤ 1.3×).
 Ratios are printed; nothing is asserted (speed is measured, not asserted).
 """
 from __future__ import annotations
@@ -53,7 +56,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--pdfs", type=int, default=6)
+    ap.add_argument("--budget-only", action="store_true", help="only the budgeted extract against in-process")
     args = ap.parse_args()
+    if args.budget_only:
+        budgeted(args)
+        return
 
     import pdfplumber
     import trafilatura
@@ -89,6 +96,41 @@ def main() -> None:
     layouts(args)
     pictures(args)
     conversions(args)
+    budgeted(args)
+
+
+def budgeted(args) -> None:
+    """A whole extract of the demo archive (crawled from the replica once, into a temporary
+    directory), every document in a budgeted worker against all in this process; rounds alternate
+    so that machine noise does not favour one side, and the best of each is compared."""
+    import subprocess
+    import tempfile
+
+    from crawler.archive import Archive
+    from crawler.extract_step import run_extract
+    from extract.budget import Budget
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "archive.db"
+        subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "--registry", "replica", "--db", str(db),
+                        "--log-level", "WARNING"], cwd=root, check=True, capture_output=True, timeout=900)
+        archive = Archive(db)
+        n = len(archive.report_captures())
+        times: dict[str, list[float]] = {"in-process": [], "budget": []}
+        for _ in range(max(1, args.rounds // 2)):
+            for name, budget in (("in-process", None), ("budget", Budget())):
+                t = time.perf_counter()
+                run_extract(archive, progress=False, budget=budget)
+                times[name].append(time.perf_counter() - t)
+        base, bounded = min(times["in-process"]), min(times["budget"])
+        print(f"BUDGET whole extract of the demo archive ({n} report captures), best of {len(times['budget'])}")
+        print(f"      in this process                  {base:8.1f} s")
+        print(f"      in a worker under {Budget().seconds:g} s / {Budget().memory_mb} MB {bounded:6.1f} s")
+        print(f"      ratio budget / in-process        {bounded / base:8.2f}x   (target ≤ 1.3x)")
+        print(f"      every round: in-process {', '.join(f'{t:.1f}' for t in times['in-process'])} s;"
+              f" budget {', '.join(f'{t:.1f}' for t in times['budget'])} s (the first in-process round also"
+              " loads the OCR engine, which a budgeted run loads in its worker every time)")
 
 
 def layouts(args) -> None:

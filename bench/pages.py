@@ -12,6 +12,8 @@ table page. Nothing is asserted: speed is measured, not asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import socket
 import sqlite3
 import statistics
@@ -22,6 +24,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 NIANBAO = [sys.executable, "-m", "crawler.cli"]
@@ -33,7 +36,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_loads = itertools.count()
+
+
 def load(url: str) -> float:
+    """Seconds to load ``url`` whole. A throw-away ``_r=<n>`` makes every URL new, so the page is
+    computed each time rather than answered by the server's page cache (publish/plugins/serving.py)."""
+    url += ("&" if "?" in url else "?") + f"_r={next(_loads)}"
     t = time.perf_counter()
     with urllib.request.urlopen(url, timeout=60) as r:
         r.read()
@@ -69,6 +78,29 @@ def build_demo(folder: Path) -> Path:
     return db
 
 
+@contextlib.contextmanager
+def served(db: Path, timeout: float = 120) -> Iterator[str]:
+    """``nianbao serve --db db`` on a free port, until the block ends: its base URL."""
+    port = free_port()
+    server = subprocess.Popen([*NIANBAO, "serve", "--db", str(db), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                load(base + "/-/versions.json")
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit("Datasette did not start")
+                time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", type=Path, help="an archive to serve (default: build the demo archive)")
@@ -76,20 +108,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db.resolve() if args.db else build_demo(Path(tmp))
-        port = free_port()
-        server = subprocess.Popen([*NIANBAO, "serve", "--db", str(db), "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    load(base + "/-/versions.json")
-                    break
-                except OSError:
-                    if time.time() > deadline or server.poll() is not None:
-                        raise SystemExit("Datasette did not start")
-                    time.sleep(0.3)
+        with served(db) as base:
             plan = pages(db)
             for _, page, plain in plan:  # warm caches and connections once
                 load(base + page), load(base + plain)
@@ -103,9 +122,6 @@ def main() -> None:
             for name, page, plain in plan:
                 a, b = statistics.median(times[page]), statistics.median(times[plain])
                 print(f"{name:15} {a * 1000:10.1f}ms {b * 1000:10.1f}ms {a / b:6.2f}×  {page}")
-        finally:
-            server.terminate()
-            server.wait(10)
 
 
 if __name__ == "__main__":

@@ -53,8 +53,10 @@ class Archive:
                 db["agencies"].create({
                     "id": str, "name": str, "aliases": str, "province": str, "city": str,
                     "county": str, "level": str, "platform": str, "start_url": str,
-                    "registry": str,
+                    "registry": str, "division_code": str,
                 }, pk="id", not_null={"name", "province", "level", "platform", "start_url"})
+            elif "division_code" not in db["agencies"].columns_dict:  # archives built before it existed
+                db["agencies"].add_column("division_code", str)
             if "crawl_runs" not in db.table_names():
                 db["crawl_runs"].create({
                     "id": int, "started_at": str, "finished_at": str, "registry": str,
@@ -68,7 +70,8 @@ class Archive:
                     "list_pages": int, "list_errors": int, "lists_complete": int,
                     "report_links": int, "other_links": int, "reports_fetched": int,
                     "not_modified": int, "new": int, "changed": int, "removed": int,
-                    "errors": int, "blocked": int, "no_adapter": int, "status": str, "note": str,
+                    "errors": int, "blocked": int, "no_adapter": int, "refused": int,
+                    "redirect_errors": int, "bounds_hit": int, "bounds": str, "status": str, "note": str,
                 }, pk=("run_id", "agency_id"),
                     foreign_keys=[("run_id", "crawl_runs", "id"), ("agency_id", "agencies", "id")])
             if "captures" not in db.table_names():
@@ -79,13 +82,18 @@ class Archive:
                     "sha256": str, "link_title": str, "link_date": str, "referer": str, "parent_url": str,
                     "page": int, "first_fetched_at": str, "last_fetched_at": str,
                     "fetch_count": int, "not_modified_count": int, "first_run_id": int,
-                    "last_run_id": int, "outcome": str,
+                    "last_run_id": int, "outcome": str, "redirects": str,
                 }, pk="id", foreign_keys=[("agency_id", "agencies", "id"),
                                           ("first_run_id", "crawl_runs", "id"),
                                           ("last_run_id", "crawl_runs", "id")])
                 db["captures"].create_index(["request_key", "outcome"], unique=True)
                 db["captures"].create_index(["agency_id", "kind"])
                 db["captures"].create_index(["sha256"])
+            elif "redirects" not in db["captures"].columns_dict:  # archives from before the fetch policy
+                db["captures"].add_column("redirects", str)
+            for column, kind in (("refused", int), ("redirect_errors", int), ("bounds_hit", int), ("bounds", str)):
+                if column not in db["agency_runs"].columns_dict:
+                    db["agency_runs"].add_column(column, kind)
             if "report_links" not in db.table_names():
                 db["report_links"].create({
                     "agency_id": str, "url": str, "title": str, "link_date": str,
@@ -252,12 +260,15 @@ class Archive:
                 [item.agency_id, item.url, item.title, item.date, item.list_url, now, now, run_id, run_id])
 
     def agency_health(self, row: dict, run_id: int) -> tuple[str, str | None]:
-        """ok / failing, with the reason: zero report links, failed list pages, blocked, or fewer
-        report links than the previous run (a redesigned site usually loses links, not all of them)."""
+        """ok / failing, with the reason: zero report links, failed list pages, blocked, a crawl
+        bound hit (list pages, links per page, depth, time budget: part of the site was not read), or
+        fewer report links than the previous run (a redesigned site usually loses links, not all)."""
         if row.get("no_adapter"):
             return "failing", "no adapter for its platform yet"
         if row.get("blocked"):
             return "failing", "blocked by an anti-bot challenge"
+        if row.get("bounds"):
+            return "failing", f"crawl bound hit: {row['bounds']}"
         if row["report_links"] == 0:
             return "failing", "no report links found"
         if row.get("list_errors"):
@@ -266,7 +277,9 @@ class Archive:
         if prev and row["report_links"] < (prev["report_links"] or 0):
             return "failing", f"report links dropped from {prev['report_links']} to {row['report_links']}"
         if row.get("errors"):
-            return "ok", f"{row['errors']} failed fetches"
+            kinds = [f"{row[k]} {what}" for k, what in (("redirect_errors", "redirect loop(s) or too many redirects"),
+                                                        ("refused", "refused by the fetch policy")) if row.get(k)]
+            return "ok", f"{row['errors']} failed fetches" + (f" ({', '.join(kinds)})" if kinds else "")
         return "ok", None
 
     def finish_run(self, run_id: int, *, status: str, finish_reason: str, stats: dict,
@@ -318,6 +331,12 @@ class Archive:
                 self.db["agency_runs"].upsert(dict(row, run_id=run_id), pk=("run_id", "agency_id"))
         return agency_rows
 
+    def mark_run_failed(self, run_id: int, reason: str) -> None:
+        """The one small write left when a crawl stops because the archive cannot take more."""
+        with self.transaction():
+            self.conn.execute("update crawl_runs set status = 'failed', finish_reason = ?, finished_at = ?"
+                              " where id = ?", [reason, utcnow(), run_id])
+
     def close_stale_runs(self) -> int:
         """Runs left 'running' by a killed crawl are marked so; their captures stay valid."""
         with self.transaction():
@@ -360,6 +379,7 @@ class Archive:
                 "first_fetched_at": now, "last_fetched_at": now, "fetch_count": 1,
                 "not_modified_count": int(item.not_modified),
                 "first_run_id": run_id, "last_run_id": run_id, "outcome": outcome,
+                "redirects": json.dumps(item.redirects, ensure_ascii=False) if item.redirects else None,
             })
             return t.last_pk, True
 
@@ -374,6 +394,7 @@ class Archive:
 
     def save_report(self, row: dict) -> int:
         """Upsert one report version, keyed by (url, sha256), and renumber that URL's versions."""
+        title, text = row.get("title"), row.get("text")  # what the search index gets (below)
         with self.transaction():
             existing = self.conn.execute(
                 "select id from reports where url = ? and sha256 = ?",
@@ -390,6 +411,9 @@ class Archive:
                 self.conn.execute(
                     "update reports set version = ?, is_current = ? where id = ?",
                     [i, int(i == len(versions)), vid])
+            # the report's search entry changes with it, in the same transaction: the index never
+            # disagrees with the reports, whenever the process stops
+            self.index_report(rid, title, text)
         return rid
 
     def save_tables(self, report_id: int, cells: list, checks: list, capture_id: int | None,
@@ -438,29 +462,98 @@ class Archive:
                 " message = excluded.message, report_id = excluded.report_id",
                 [agency_id, capture_id, report_id, url, stage, code, message, utcnow()])
 
-    def clear_extract_problems(self, capture_id: int) -> None:
+    def clear_extract_problems(self, capture_id: int, *, codes: tuple[str, ...] | None = None) -> None:
+        """Forget what the last extract recorded about a capture before recording what this one
+        finds: every problem of the extract's stages, or only those with one of ``codes``."""
+        if codes:
+            where, args = f"code in ({','.join('?' * len(codes))})", list(codes)
+        else:
+            where, args = "stage in ('extract', 'tables', 'attachment', 'blob')", []
         with self.transaction():
-            self.conn.execute("delete from problems where capture_id = ? and stage in ('extract', 'tables')",
-                              [capture_id])
+            self.conn.execute(f"delete from problems where capture_id = ? and {where}", [capture_id, *args])
+
+    FTS_CREATE = ("create virtual table {name} using fts5(title, text,"
+                  " tokenize = 'unicode61 remove_diacritics 2')")
+
+    def ensure_fts(self) -> None:
+        """The full-text index exists (empty on an archive never extracted), so that every report
+        saved gets its entry in the same transaction (:meth:`index_report`)."""
+        with self.transaction():
+            if not self._has_fts():
+                self.conn.execute(self.FTS_CREATE.format(name="reports_fts"))
+
+    def _has_fts(self) -> bool:
+        return self.conn.execute(
+            "select 1 from sqlite_master where name = 'reports_fts'").fetchone() is not None
+
+    def index_report(self, report_id: int, title: str | None, text: str | None) -> None:
+        """Replace one report's entry in the full-text index (when the index exists)."""
+        from extract.cjk import segment
+
+        with self.transaction():
+            if not self._has_fts():
+                return
+            self.conn.execute("delete from reports_fts where rowid = ?", [report_id])
+            self.conn.execute("insert into reports_fts (rowid, title, text) values (?, ?, ?)",
+                              [report_id, segment(title or ""), segment(text or "")])
 
     def rebuild_fts(self) -> int:
         """Rebuild the Chinese full-text index from reports (rowid = reports.id).
 
         CJK text is indexed one character per token (see extract.cjk), so that a two-character word
         such as 民政 is found as an adjacent pair; the Datasette plugin rewrites queries to match.
+
+        Built beside the live index and swapped in by rename, all in one transaction: readers see
+        the old index until the commit, and a process killed half-way leaves the old one whole.
         """
         from extract.cjk import segment
 
         with self.transaction():
-            self.conn.execute("drop table if exists reports_fts")
-            self.conn.execute(
-                "create virtual table reports_fts using fts5(title, text,"
-                " tokenize = 'unicode61 remove_diacritics 2')")
+            self.conn.execute("drop table if exists reports_fts_new")
+            self.conn.execute(self.FTS_CREATE.format(name="reports_fts_new"))
             rows = self.conn.execute("select id, title, text from reports").fetchall()
             self.conn.executemany(
-                "insert into reports_fts (rowid, title, text) values (?, ?, ?)",
+                "insert into reports_fts_new (rowid, title, text) values (?, ?, ?)",
                 [(rid, segment(title or ""), segment(text or "")) for rid, title, text in rows])
+            self.conn.execute("drop table if exists reports_fts")
+            self.conn.execute("alter table reports_fts_new rename to reports_fts")
         return len(rows)
+
+
+def describe_write_error(e: BaseException, db_path: str | Path | None = None) -> str:
+    """Why the archive (database or blob store) could not be written, in one line for an operator.
+    SQLite's own words are vague ("unable to open database file"), so for its errors the database's
+    directory is looked at too: a read-only file system or a full disk is named as such."""
+    import errno
+    import os
+
+    if isinstance(e, OSError):
+        where = f": {e.filename}" if e.filename else ""
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            return f"disk full{where}"
+        if e.errno == errno.EROFS:
+            return f"read-only file system{where}"
+        if e.errno in (errno.EACCES, errno.EPERM):
+            return f"permission denied{where}"
+        return f"{e.strerror or e}{where}"
+    msg = str(e)
+    if "full" in msg:
+        return f"disk full (SQLite: {msg})"
+    if db_path is not None:
+        where = Path(db_path).resolve().parent
+        try:
+            fs = os.statvfs(where)
+        except OSError:
+            fs = None
+        if fs is not None and fs.f_flag & os.ST_RDONLY:
+            return f"read-only file system: {where} (SQLite: {msg})"
+        if fs is not None and fs.f_bavail * fs.f_frsize < 1024 * 1024:
+            return f"disk full: {where} (SQLite: {msg})"
+        if Path(db_path).exists() and not os.access(db_path, os.W_OK):
+            return f"the database file is read-only: {db_path} (SQLite: {msg})"
+    if "readonly" in msg or "read-only" in msg:
+        return f"the database is read-only (SQLite: {msg})"
+    return f"database error (SQLite: {msg})"
 
 
 def report_figures_sql() -> str:
@@ -502,12 +595,26 @@ class _Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        if self.owner:
-            if exc_type is None:
+        if not self.owner:
+            return False
+        if exc_type is None:
+            try:
                 self.conn.execute("COMMIT")
-            else:
-                self.conn.execute("ROLLBACK")
+            except BaseException:  # e.g. the disk filled at commit: nothing of it stays
+                self._rollback()
+                raise
+        else:
+            self._rollback()
         return False
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk, an I/O error): the original error is the
+        # one to report, not "no transaction is active".
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
 
 def _first(v):

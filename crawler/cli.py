@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import logging
 import re
 import socket
@@ -29,6 +30,8 @@ from typing import Iterator
 
 import click
 import yaml
+
+from extract.budget import Budget
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA = ROOT / "metadata.yml"
@@ -57,10 +60,12 @@ def replica_server(port: int):
     return ReplicaServer(replica_web(), port=port)
 
 
-def replica_overrides() -> dict:
-    """The replica answers in microseconds and is ours: no politeness delays against it."""
+def replica_overrides(port: int | None = None) -> dict:
+    """The replica answers in microseconds and is ours: no politeness delays against it, and the
+    fetch policy lets the crawl connect to its loopback port (and resolve ``*.localhost``)."""
     return {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.0, "AUTOTHROTTLE_MAX_DELAY": 1.0,
-            "DOWNLOAD_TIMEOUT": 15, "RETRY_TIMES": 2, "NIANBAO_RETRY_BACKOFF_BASE": 0.05}
+            "DOWNLOAD_TIMEOUT": 15, "RETRY_TIMES": 2, "NIANBAO_RETRY_BACKOFF_BASE": 0.05,
+            "NIANBAO_ALLOW_LOOPBACK": [port] if port else []}
 
 
 def run_crawl(*, registry: str, db: str, blobs: str | None, agencies: tuple[str, ...] = (),
@@ -74,7 +79,7 @@ def run_crawl(*, registry: str, db: str, blobs: str | None, agencies: tuple[str,
     overrides = {"NIANBAO_DB": db, "NIANBAO_BLOBS": blobs, "NIANBAO_REGISTRY": registry,
                  "NIANBAO_REPLICA_PORT": port, "LOG_LEVEL": log_level}
     if registry == "replica":
-        overrides.update(replica_overrides())
+        overrides.update(replica_overrides(port))
     overrides.update(extra or {})
     settings.setdict(overrides, priority="cmdline")
     process = CrawlerProcess(settings)
@@ -117,18 +122,38 @@ blobs_option = click.option("--blobs", default=None, type=click.Path(file_okay=F
 @db_option
 @blobs_option
 @click.option("--log-level", default="INFO", show_default=True)
-def crawl(registry, agencies, port, serve_replica, db, blobs, log_level):
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy or NIANBAO_ setting for this crawl, as `scrapy crawl -s` (repeatable).")
+def crawl(registry, agencies, port, serve_replica, db, blobs, log_level, settings):
     """Crawl every agency of a registry: 年报 columns, pagination, report pages.
 
     Every fetch is kept as a capture (bytes + headers + status + time); failures are captures too,
-    with their reason. Exit status 1 when the run found no report at all.
+    with their reason. Exit status 1 when the run found no report at all, or when the archive could
+    not be written (disk full, read-only database, unwritable blob directory): the crawl then stops
+    at once, says why in one line, and the run is marked failed with the reason.
 
     \b
     Examples:
       nianbao crawl                                  # the bundled replica, served for the crawl
       nianbao crawl --registry real --agency changde-mzj
+      nianbao crawl --registry real -s NIANBAO_AGENCY_TIME_BUDGET=600   # any setting, as scrapy -s
       scrapy crawl reports -a registry=replica -a port=8765   # the same spider, Scrapy's way
     """
+    extra = {}
+    for setting in settings:
+        name, sep, value = setting.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{setting!r}: expected NAME=VALUE", param_hint="-s")
+        extra[name.strip()] = value
+    from crawler.registry import RegistryError, load_registry
+
+    try:  # a wrong registry or agency id is one line here, not a traceback from inside Scrapy
+        known = {a.id for a in load_registry(registry, port=port or 0)}
+    except RegistryError as e:
+        raise click.ClickException(str(e)) from None
+    unknown = sorted(set(agencies) - known)
+    if unknown:
+        raise click.ClickException(f"unknown agency id(s) in registry {registry}: {', '.join(unknown)}")
     server = None
     if serve_replica is None:
         serve_replica = registry == "replica" and port is None
@@ -142,11 +167,20 @@ def crawl(registry, agencies, port, serve_replica, db, blobs, log_level):
         click.echo(f"replica web on 127.0.0.1:{port}")
     try:
         stats = run_crawl(registry=registry, db=db, blobs=blobs, agencies=agencies, port=port,
-                          log_level=log_level)
+                          log_level=log_level, extra=extra)
     finally:
         if server:
             server.stop()
+    fatal = stats.get("nianbao/fatal")
+    if fatal:
+        run = stats.get("nianbao/run_id")
+        click.echo(f"error: crawl {'run ' + str(run) + ' ' if run else ''}failed: {fatal}. The archive "
+                   f"keeps what was stored before; free space or fix permissions, then crawl again.", err=True)
+        sys.exit(1)
     status = stats.get("nianbao/run_status", "unknown")
+    if not stats.get("nianbao/run_id"):
+        click.echo("error: the crawl did not start (see the log above)", err=True)
+        sys.exit(1)
     click.echo(f"crawl run {stats.get('nianbao/run_id')}: {status}; "
                f"{stats.get('nianbao/captures_new', 0)} new captures, "
                f"{stats.get('nianbao/captures_seen', 0)} unchanged")
@@ -189,8 +223,9 @@ def nightly(registry, agencies, port, db, blobs, log_level):
     """Crawl + extract, print each agency's health, exit 1 when any agency is failing.
 
     An agency is failing when it yields no report links, a list page fails, it is blocked by an
-    anti-bot challenge, or it lists fewer reports than in the previous run. Meant for cron or
-    the systemd timer in deploy/ (see README, "Nightly runs").
+    anti-bot challenge, a crawl bound stopped it (list pages, links per page, depth, time budget),
+    or it lists fewer reports than in the previous run. Meant for cron or the systemd timer in
+    deploy/ (see README, "Nightly runs").
     """
     args = ["crawl", "--registry", registry, "--db", db, "--log-level", log_level]
     for a in agencies:
@@ -204,12 +239,21 @@ def nightly(registry, agencies, port, db, blobs, log_level):
     from crawler.archive import Archive
     from crawler.extract_step import run_extract
 
-    archive = Archive(db, blobs)
+    import sqlite3
+
+    from crawler.archive import describe_write_error
+
     try:
-        run = list(archive.db.query("select * from crawl_runs order by id desc limit 1"))
-        counts = run_extract(archive, progress=False)
-    finally:
-        archive.close()
+        archive = Archive(db, blobs)
+        try:
+            run = list(archive.db.query("select * from crawl_runs order by id desc limit 1"))
+            counts = run_extract(archive, progress=False)
+        finally:
+            archive.close()
+    except (sqlite3.Error, OSError) as e:  # the crawl said why above; no extract on such an archive
+        click.echo(f"error: nightly stopped, the archive cannot be written ({describe_write_error(e, db)});"
+                   f" crawl exit status {rc}", err=True)
+        sys.exit(1)
     if not run:
         raise click.ClickException("no crawl run was recorded")
     run = run[0]
@@ -228,19 +272,62 @@ def nightly(registry, agencies, port, db, blobs, log_level):
 @blobs_option
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 def extract(db, blobs, progress):
-    """Rebuild reports, problems and the full-text index from stored captures (no network)."""
-    from crawler.archive import Archive
-    from crawler.extract_step import run_extract
+    """Rebuild reports, cells, checks, problems and the full-text index from stored captures (no
+    network), and end with a summary: reports, problems by code, damaged captures, documents over
+    budget.
+
+    Damaged inputs are data, not a failed run: a capture whose stored bytes are missing or corrupt
+    (checked against their SHA-256 before parsing), or whose document runs past its budget, is a
+    problem on that capture, its report keeps what an earlier extract read, and the run goes on.
+    Exit status 1 only when the run did not finish (the database cannot be written, the disk is
+    full), 130 when interrupted; every report saved until then was saved whole (row, cells, checks
+    and search entry together) and the archive stays usable.
+    """
+    import os
+    import sqlite3
+
+    from crawler.archive import Archive, describe_write_error
+    from crawler.extract_step import run_extract, summary
 
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist: run `nianbao crawl` first")
-    archive = Archive(db, blobs)
+    if not os.access(db, os.W_OK) or not os.access(Path(db).resolve().parent, os.W_OK):
+        _extract_unfinished(f"{db} is read-only (the file or its directory cannot be written)")
     try:
-        counts = run_extract(archive, progress=progress)
+        with _sigterm_as_interrupt():
+            archive = Archive(db, blobs)
+            try:
+                counts = run_extract(archive, progress=progress)
+            finally:
+                archive.close()
+    except (sqlite3.Error, OSError) as e:
+        _extract_unfinished(f"{db}: {describe_write_error(e, db)}")
+    except KeyboardInterrupt:
+        _extract_unfinished("interrupted", status=130)
+    for line in summary(counts):
+        click.echo(line)
+
+
+def _extract_unfinished(why: str, status: int = 1) -> None:
+    click.echo(f"error: extract did not finish: {why}. Reports saved so far were saved whole; the"
+               " others keep their previous extraction; run `nianbao extract` again to complete it.", err=True)
+    sys.exit(status)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a service manager stopping us) ends the run as Ctrl-C does: the transaction in
+    progress rolls back and the command says so."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
     finally:
-        archive.close()
-    click.echo(f"extract: {counts['reports']} reports from {counts['captures']} report pages; "
-               f"{counts['problems']} problems, {counts['not_reports']} pages that were not reports")
+        signal.signal(signal.SIGTERM, previous)
 
 
 DEFAULT_NAME = "archive"  # the database name metadata.yml is written for (its links say /archive/…)
@@ -285,19 +372,41 @@ def metadata_for(name: str) -> dict | None:
     return relink(meta)
 
 
-def datasette_argv(db: str, host: str, port: int, metadata: str | Path) -> list[str]:
-    """The ``datasette serve`` command line for ``db`` with the given metadata file (no side effects)."""
-    from publish import datasette_options
+def datasette_argv(db: str, host: str, port: int, metadata: str | Path, immutable: bool = True) -> list[str]:
+    """The ``datasette serve`` command line for ``db`` with the given metadata file (no side effects).
+    ``immutable``: a finished archive, opened with ``-i`` (see :func:`serve`); else read only and live."""
+    from publish import datasette_options, serve_settings
 
-    return [sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(metadata),
-            *datasette_options(),
-            "--host", host, "--port", str(port), "--setting", "default_page_size", "50",
-            "--setting", "sql_time_limit_ms", "3000", "--setting", "facet_time_limit_ms", "500",
-            "--setting", "truncate_cells_html", "160"]
+    return [sys.executable, "-m", "datasette", "serve", *(["-i", str(db)] if immutable else [str(db)]),
+            "--metadata", str(metadata), *datasette_options(),
+            "--host", host, "--port", str(port), *serve_settings(immutable)]
+
+
+def still_written(db: str) -> str | None:
+    """Why ``db`` cannot be served immutable, or None: a non-empty write-ahead log means a crawl or
+    extract is running (or was killed before its last checkpoint), and ``-i`` would not read it."""
+    wal = Path(str(db) + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return f"{wal.name} holds {wal.stat().st_size:,} bytes not yet in {Path(db).name}"
+    return None
+
+
+def archive_state(db: str) -> tuple:
+    """What changes when anything writes ``db``: its size and time, and its WAL file's once that
+    holds anything (a reader of a WAL database makes and removes an empty one: that is no change)."""
+    def stat(path):
+        try:
+            st = Path(path).stat()
+            return st.st_size, st.st_mtime_ns
+        except OSError:
+            return None
+
+    wal = stat(str(db) + "-wal")
+    return stat(db), wal if wal and wal[0] > 0 else None
 
 
 @contextlib.contextmanager
-def datasette_command(db: str, host: str, port: int) -> Iterator[list[str]]:
+def datasette_command(db: str, host: str, port: int, immutable: bool = True) -> Iterator[list[str]]:
     """The Datasette command line for ``db``, with metadata.yml applied to the name it is served under.
 
     ``with datasette_command(db, host, port) as args: run_child(args)``. For ``archive.db`` that is
@@ -306,12 +415,12 @@ def datasette_command(db: str, host: str, port: int) -> Iterator[list[str]]:
     when it is stopped by Ctrl-C or SIGTERM through :func:`run_child`)."""
     meta = metadata_for(served_name(db))
     if meta is None:
-        yield datasette_argv(db, host, port, METADATA)
+        yield datasette_argv(db, host, port, METADATA, immutable)
         return
     with tempfile.TemporaryDirectory(prefix="nianbao-metadata-") as tmp:
         path = Path(tmp) / "metadata.json"
         path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        yield datasette_argv(db, host, port, path)
+        yield datasette_argv(db, host, port, path, immutable)
 
 
 def _stop_child(child: subprocess.Popen) -> None:
@@ -325,10 +434,14 @@ def _stop_child(child: subprocess.Popen) -> None:
         child.wait()
 
 
-def run_child(args: list[str]) -> int:
+RESTART = -1  # run_child's answer when ``restart_when`` stopped the child
+
+
+def run_child(args: list[str], restart_when=None) -> int:
     """Run a server child until it exits or we are told to stop (Ctrl-C or SIGTERM); never
     leave it orphaned holding its port. Returns normally on a stop, so the caller's ``with``
-    blocks (the temporary metadata of :func:`datasette_command`) clean up."""
+    blocks (the temporary metadata of :func:`datasette_command`) clean up. With ``restart_when``
+    (asked every 2 s), the child is stopped when it answers true, and ``RESTART`` returned."""
     import signal
 
     def stop(signum, frame):
@@ -340,7 +453,12 @@ def run_child(args: list[str]) -> int:
     try:
         child = subprocess.Popen(args)
         try:
-            return child.wait()
+            while True:
+                try:
+                    return child.wait(2 if restart_when else None)
+                except subprocess.TimeoutExpired:
+                    if restart_when():
+                        return RESTART
         except KeyboardInterrupt:
             return 0
         finally:
@@ -356,22 +474,30 @@ def run_child(args: list[str]) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print the document as JSON (report-schema.md shape).")
 @click.option("--full", is_flag=True, help="With --json: also text, every cell with its raw text, check details.")
 @click.option("--content-type", default=None, help="Declared content type, when the file name does not tell.")
-def parse(file, as_json, full, content_type):
+@click.option("--seconds", default=Budget.seconds, show_default=True, type=float,
+              help="Time budget for reading the file (wall clock).")
+@click.option("--memory-mb", default=Budget.memory_mb, show_default=True, type=int,
+              help="Memory budget for reading the file.")
+def parse(file, as_json, full, content_type, seconds, memory_mb):
     """Parse one local file (HTML, PDF, DOCX, DOC, XLSX, XLS or a text dump) into the canonical
-    tables, run the checks, and print the result. Exit status 2 when the file cannot be read.
+    tables, run the checks, and print the result. The file is read in a worker process under a
+    time and memory budget, as `nianbao extract` reads captures.
+
+    \b
+    Exit status 0 when the file was read (whatever its checks say), 2 when it cannot be read:
+    missing, not a regular file (a directory, a FIFO, a device), over 200 MiB, unreadable,
+    undecodable, of no known format (binary data), encrypted, or over its budget.
 
     \b
     Examples:
       nianbao parse report.html
       nianbao parse report.pdf --json | jq .tables.requests.new_received
     """
-    from extract.document import read_document
+    from extract.budget import DocumentPool
 
-    try:
-        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-    except OSError as e:
-        raise click.ClickException(f"cannot read {file}: {e.strerror}") from None
-    doc = read_document(data, content_type=content_type, filename=None if file == "-" else Path(file).name)
+    data = _read_input(file)
+    with DocumentPool(1, Budget(seconds, memory_mb)) as pool:
+        doc = pool.read(data, content_type=content_type, filename=None if file == "-" else Path(file).name)
     if as_json:
         click.echo(json.dumps(doc.to_full_json() if full else doc.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -390,9 +516,48 @@ def parse(file, as_json, full, content_type):
             click.echo(f"  ! {p.code}: {p.message}")
     if not doc.readable:
         msg = "; ".join(p.message for p in doc.problems if p.code in
-                        ("undecodable", "unreadable", "needs_converter", "empty_text"))
+                        ("undecodable", "unreadable", "needs_converter", "empty_text", "over_budget"))
         click.echo(f"error: {file} cannot be read: {msg}", err=True)
         sys.exit(2)
+
+
+PARSE_MAX_BYTES = 200 * 1024 * 1024  # as much as the crawler downloads (settings.DOWNLOAD_MAXSIZE)
+
+
+def _read_input(file: str) -> bytes:
+    """The bytes of ``file`` (``-``: stdin), or exit 2 with the reason: missing, unreadable, not a
+    regular file (a FIFO would block, /dev/zero never ends, a directory has no bytes), too big."""
+    def refuse(why: str):
+        click.echo(f"error: cannot read {file}: {why}", err=True)
+        sys.exit(2)
+
+    if file == "-":
+        data = sys.stdin.buffer.read(PARSE_MAX_BYTES + 1)
+    else:
+        import stat
+
+        try:  # non-blocking: opening a FIFO without a writer must not hang; fstat decides on the open file
+            fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+        except FileNotFoundError:
+            refuse("no such file")
+        except IsADirectoryError:
+            refuse("a directory, not a file")
+        except OSError as e:
+            refuse(e.strerror or str(e))
+        with os.fdopen(fd, "rb") as f:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                        else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
+                        else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+                refuse(f"{kind}, not a regular file: refused")
+            try:
+                data = f.read(PARSE_MAX_BYTES + 1)
+            except OSError as e:
+                refuse(e.strerror or str(e))
+    if len(data) > PARSE_MAX_BYTES:
+        refuse(f"larger than {PARSE_MAX_BYTES >> 20} MiB: refused")
+    return data
 
 
 @cli.command()
@@ -401,10 +566,18 @@ def parse(file, as_json, full, content_type):
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 to publish beyond this machine).")
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db, host, port):
+@click.option("--live", is_flag=True,
+              help="The archive is still being changed by a crawl or extract: no caching, counts per request.")
+def serve(db, host, port, live):
     """Publish the archive with Datasette (read only): browse and facet reports, Chinese
     full-text search, CSV and JSON downloads. The database is served under its file name:
     archive.db as /archive, other.db as /other (the links of metadata.yml follow).
+
+    A finished archive is served immutable: SQLite takes no locks, every table is counted once at
+    start, and pages may be cached for 10 minutes (by browsers and by the server). When a crawl or
+    extract changes the file, Datasette is started again by itself: immutable if the change is
+    complete, else live (read only, nothing cached) until it is next restarted. --live serves
+    live from the start.
 
     \b
     Examples:
@@ -423,9 +596,20 @@ def serve(db, host, port):
     """
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist: run `nianbao demo` or crawl + extract first")
-    with datasette_command(db, host, port) as args:
-        click.echo(f"Datasette on http://{host}:{port}{served_path(db)}  (Ctrl-C to stop)")
-        rc = run_child(args)
+    while True:
+        busy = None if live else still_written(db)
+        if busy:
+            click.echo(f"serving {db} live, not immutable: {busy}", err=True)
+        immutable = not (live or busy)
+        seen = archive_state(db)
+        # an immutable server must never read a file that changed under it: serve it again instead
+        changed = (lambda: archive_state(db) != seen) if immutable else None
+        with datasette_command(db, host, port, immutable=immutable) as args:
+            click.echo(f"Datasette on http://{host}:{port}{served_path(db)}  (Ctrl-C to stop)")
+            rc = run_child(args, restart_when=changed)
+        if rc != RESTART:
+            break
+        click.echo(f"{db} changed on disk: serving it again", err=True)
     sys.exit(rc)
 
 
@@ -453,7 +637,7 @@ def demo(do_serve, port, replica_port, db, blobs):
         if not do_serve:
             click.echo(f"built {db}")
             return
-        with datasette_command(db, "127.0.0.1", port) as args:
+        with datasette_command(db, "127.0.0.1", port, immutable=still_written(db) is None) as args:
             click.echo(f"4/4 Datasette on http://127.0.0.1:{port}{served_path(db)}  (Ctrl-C to stop)")
             run_child(args)
 

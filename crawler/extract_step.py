@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
+from collections import Counter
 
 from tqdm import tqdm
 
 from crawler.archive import Archive, utcnow
+from crawler.blobs import BlobError
+from extract.budget import Budget, DocumentPool
 from extract.checks import run_checks
-from extract.document import EXTRACTOR_VERSION, Document, read_document
+from extract.document import EXTRACTOR_VERSION, Document, read_document, read_pictures
 from extract.identity import classify_title, normalize, report_year
 from extract.schema import T2019, T2021, TABLE_KEYS
 
@@ -34,8 +38,13 @@ def _attachments(archive: Archive, url: str) -> list[dict]:
 
 def _read(archive: Archive, cap: dict) -> Document:
     body = archive.blobs.get(cap["sha256"])
-    return read_document(body, content_type=cap["content_type"], url=cap["final_url"] or cap["url"],
-                         filename=cap["link_title"])
+    kwargs = {"content_type": cap["content_type"], "url": cap["final_url"] or cap["url"],
+              "filename": cap["link_title"]}
+    # in a worker under the run's budget (extract.budget), or in this process when there is none
+    return _pool.read(body, **kwargs) if _pool is not None else read_document(body, **kwargs)
+
+
+_pool: DocumentPool | None = None  # the workers of the run in progress (run_extract)
 
 
 TABLE_PROBLEMS = ("table_missing", "tables_as_images", "rows_missing", "pre2019_no_tables", "tables_in_attachment")
@@ -74,68 +83,254 @@ def _merge(doc: Document, atts: list[tuple[dict, Document]]) -> tuple[str, dict[
     return (f"page + {where}" if on_page else where), taken
 
 
-def run_extract(archive: Archive, progress: bool = True) -> dict:
+# The codes of a document not read this time (its stored bytes are damaged, or reading it ran past its
+# budget): the report keeps what an earlier extract read from it, and the next capture goes on.
+BLOB_CODES = ("blob_missing", "blob_corrupt", "blob_unreadable")
+NOT_READ_CODES = (*BLOB_CODES, "over_budget")
+# Problems of an attachment recorded on the attachment's own capture.
+ATTACHMENT_PROBLEMS = ("needs_converter", "unreadable", "undecodable", "no_text_layer", "over_budget")
+
+
+class ExtractRun:
+    """What one extract did, counted for its summary (:func:`summary`)."""
+
+    def __init__(self, archive: Archive, captures: int):
+        self.archive = archive
+        self.counts = {"captures": captures, "reports": 0, "problems": 0, "not_reports": 0,
+                       "attachments": 0, "cells": 0, "checks_failed": 0, "duplicates": 0, "kept": 0}
+        self.codes: Counter = Counter()
+        self.damaged: list[dict] = []  # captures whose stored bytes are missing, corrupt or unreadable
+
+    def problem(self, *, code: str, **kw) -> None:
+        self.archive.save_problem(code=code, **kw)
+        self.counts["problems"] += 1
+        self.codes[code] += 1
+
+    def result(self) -> dict:
+        return {**self.counts, "problem_codes": dict(self.codes.most_common()), "damaged": self.damaged,
+                "over_budget": self.codes.get("over_budget", 0)}
+
+
+def run_extract(archive: Archive, progress: bool = True, budget: Budget | None = Budget()) -> dict:
+    """Every stored report capture → its report, cells, checks, problems and search entry.
+
+    Each capture is one transaction (the report row, its cells, checks, problems and search entry
+    replaced together); the cross-year checks are one more; the search index is rebuilt beside the
+    old one and swapped in. A process killed or failing anywhere therefore leaves every report
+    agreeing with its cells, checks and search entry. A capture whose stored bytes are missing or
+    corrupt (checked against their SHA-256 before parsing), or whose document ran past its budget,
+    is a problem on that capture: its report keeps what an earlier extract read, and the run goes
+    on. A database that cannot be written raises (the run did not finish). Returns the counts
+    :func:`summary` prints.
+
+    Every document is read in a worker process under ``budget`` (extract.budget: seconds and
+    memory; ``None`` reads in this process, for benchmarks), one at a time."""
+    global _pool
+    archive.ensure_fts()
     captures = archive.report_captures()
-    counts = {"captures": len(captures), "reports": 0, "problems": 0, "not_reports": 0,
-              "attachments": 0, "cells": 0, "checks_failed": 0, "duplicates": 0}
+    run = ExtractRun(archive, len(captures))
+    if _pool is not None:  # left by a run that raised
+        _pool.close()
+    _pool = DocumentPool(1, budget) if budget is not None else None
     for cap in tqdm(captures, desc="extract", unit="report", disable=not progress):
+        try:
+            _extract_capture(archive, run, cap)
+        except (sqlite3.Error, OSError, MemoryError):
+            raise  # the archive or the machine failed, not this capture: the run does not finish
+        except Exception as e:  # noqa: BLE001 - a bug on one capture's path must not stop the night
+            log.warning("capture %s (%s): %s: %s", cap["id"], cap["url"], type(e).__name__, e)
+            log.debug("capture %s", cap["id"], exc_info=True)
+            with archive.transaction():
+                run.problem(agency_id=cap["agency_id"], capture_id=cap["id"], url=cap["url"],
+                            report_id=_previous_report(archive, cap), stage="extract", code="extract_failed",
+                            message=f"{type(e).__name__}: {e}"[:500])
+    if _pool is not None:
+        _pool.close()
+        _pool = None
+    run.counts["checks_failed"] = cross_year_checks(archive)
+    run.counts["indexed"] = archive.rebuild_fts()
+    counts = run.result()
+    log.debug("extract: %s", counts)
+    return counts
+
+
+def _is_picture(cap: dict) -> bool:
+    return (cap.get("content_type") or "").lower().startswith("image/")
+
+
+def _pictures_in_page_order(atts_caps: list[dict], doc: Document) -> list[dict]:
+    """The page's fetched pictures (tables published as images), in the order the page shows them:
+    a table cut over two screenshots is read whole only in that order."""
+    order = {u: k for k, u in enumerate(doc.meta.get("pictures") or [])}
+    pics = [c for c in atts_caps if _is_picture(c)]
+    return sorted(pics, key=lambda c: (order.get(c["url"], order.get(c.get("final_url"), len(order))), c["id"]))
+
+
+def _read_picture_sequence(archive: Archive, cap: dict, pictures: list[dict], atts: list, not_read: list) -> None:
+    """Read the page's pictures as one document (extract.document.read_pictures). It joins the
+    attachments as if it were the first picture's, each table naming the picture it starts in."""
+    blobs, kept = [], []
+    for acap in pictures:
+        try:
+            blobs.append(archive.blobs.get(acap["sha256"]))
+            kept.append(acap)
+        except BlobError as e:
+            not_read.append((acap, [(e.code, str(e))]))
+    if not kept:
+        return
+    url = cap["final_url"] or cap["url"]
+    pdoc = _pool.read_pictures(blobs, url=url) if _pool is not None else read_pictures(blobs, url=url)
+    if _not_read(pdoc):
+        not_read.append((kept[0], [(p.code, p.message) for p in _not_read(pdoc)]))
+        return
+    starts = pdoc.meta.get("table_pictures") or {}
+    if not pdoc.tables or not starts:
+        atts.append((kept[0], pdoc))
+        return
+    # one entry per picture that starts a table, so each table's cells name their own capture
+    for k in sorted(set(starts.values())):
+        mine = [t for t, i in starts.items() if i == k]
+        part = Document(url=pdoc.url, format=pdoc.format, text=pdoc.text if k == min(starts.values()) else "",
+                        template=pdoc.template, tables={t: pdoc.tables[t] for t in mine},
+                        cells=[c for c in pdoc.cells if c.table in mine],
+                        problems=[p for p in pdoc.problems
+                                  if p.code not in TABLE_PROBLEMS or p.message.startswith(tuple(f"{t}:" for t in mine))])
+        atts.append((kept[k], part))
+
+
+def _previous_report(archive: Archive, cap: dict) -> int | None:
+    """The report an earlier extract read from this page capture, if any."""
+    row = archive.conn.execute("select id from reports where url = ? and sha256 = ?",
+                               [cap["url"], cap["sha256"]]).fetchone()
+    return row[0] if row else None
+
+
+def _not_read(doc: Document) -> list:
+    return [p for p in doc.problems if p.code in NOT_READ_CODES]
+
+
+def _record_not_read(run: ExtractRun, cap: dict, problems: list[tuple[str, str]], report_id: int | None,
+                     stage: str) -> None:
+    """A capture not read this time: its problems replace those of the same kind, and the rest of
+    what an earlier extract recorded about it (and the report it read) stays."""
+    with run.archive.transaction():
+        run.archive.clear_extract_problems(cap["id"], codes=NOT_READ_CODES)
+        for code, message in problems:
+            if code in BLOB_CODES:
+                run.damaged.append({"capture_id": cap["id"], "url": cap["url"], "code": code})
+            run.problem(agency_id=cap["agency_id"], capture_id=cap["id"], url=cap["url"], report_id=report_id,
+                        stage="blob" if code in BLOB_CODES else stage, code=code, message=message)
+
+
+def _kept(report_id: int | None) -> str:
+    return ("; the report keeps what an earlier extract read" if report_id
+            else "; nothing was read from this capture")
+
+
+def _extract_capture(archive: Archive, run: ExtractRun, cap: dict) -> None:
+    counts = run.counts
+    base = {"agency_id": cap["agency_id"], "capture_id": cap["id"], "url": cap["url"]}
+    try:
         doc = _read(archive, cap)
-        archive.clear_extract_problems(cap["id"])
-        base = {"agency_id": cap["agency_id"], "capture_id": cap["id"], "url": cap["url"]}
-        atts_caps = _attachments(archive, cap["url"])
-        if atts_caps and all(p.code != "undecodable" for p in doc.problems):
-            # A shell page (a viewer around its PDF) has no text of its own: its document has.
-            doc.problems = [p for p in doc.problems if p.code != "empty_text"]
-        if not doc.readable:
+    except BlobError as e:
+        previous = _previous_report(archive, cap)
+        _record_not_read(run, cap, [(e.code, f"{e}{_kept(previous)}")], previous, "extract")
+        counts["kept"] += previous is not None
+        return
+    if _not_read(doc):
+        previous = _previous_report(archive, cap)
+        _record_not_read(run, cap, [(p.code, p.message + _kept(previous)) for p in _not_read(doc)],
+                         previous, "extract")
+        counts["kept"] += previous is not None
+        return
+    atts_caps = _attachments(archive, cap["url"])
+    if atts_caps and all(p.code != "undecodable" for p in doc.problems):
+        # A shell page (a viewer around its PDF) has no text of its own: its document has.
+        doc.problems = [p for p in doc.problems if p.code != "empty_text"]
+    if not doc.readable:
+        with archive.transaction():
+            archive.clear_extract_problems(cap["id"])
             for p in doc.problems:
-                archive.save_problem(**base, stage="extract", code=p.code, message=p.message)
-                counts["problems"] += 1
-            continue
-        title = doc.title or cap["link_title"] or ""
-        aliases = tuple(json.loads(cap["agency_aliases"] or "[]"))
-        verdict = classify_title(title, cap["agency_name"], aliases)
-        if verdict.kind != "report" and cap["link_title"]:
-            # Pages titled with the site's name (a per-year view, a viewer shell): the list's link
-            # named the report, and that is what the agency calls it.
-            by_link = classify_title(cap["link_title"], cap["agency_name"], aliases)
-            if by_link.kind == "report" and verdict.reason.startswith(("no year", "no 年度报告")):
-                title, verdict = cap["link_title"], by_link
-        if verdict.kind != "report":
-            # The list promised a report, the page says otherwise: keep the capture, say why.
-            archive.save_problem(**base, stage="extract", code="not_a_report",
-                                 message=f"page title {title!r}: {verdict.reason}")
-            counts["not_reports"] += 1
-            continue
-        published = doc.published or cap["link_date"]
-        year = report_year(title, published)
-        twin = archive.conn.execute(
-            "select id, also_at from reports where agency_id = ? and year is ? and url != ?"
-            " and replace(replace(title, ' ', ''), '　', '') = ? limit 1",
-            [cap["agency_id"], year, cap["url"], normalize(title)]).fetchone()
-        if twin:
-            # The same report reached under another URL (a second column, a module view): one
-            # report, the other address remembered.
-            also = json.loads(twin[1] or "[]")
+                run.problem(**base, stage="extract", code=p.code, message=p.message)
+        return
+    title = doc.title or cap["link_title"] or ""
+    aliases = tuple(json.loads(cap["agency_aliases"] or "[]"))
+    place = {"province": cap["province"], "city": cap["city"], "county": cap["county"]}
+    verdict = classify_title(title, cap["agency_name"], aliases, **place)
+    if verdict.kind != "report" and cap["link_title"]:
+        # Pages titled with the site's name (a per-year view, a viewer shell): the list's link
+        # named the report, and that is what the agency calls it.
+        by_link = classify_title(cap["link_title"], cap["agency_name"], aliases, **place)
+        if by_link.kind == "report" and verdict.reason.startswith(("no year", "no 年度报告")):
+            title, verdict = cap["link_title"], by_link
+    if verdict.kind != "report":
+        # The list promised a report, the page says otherwise: keep the capture, say why.
+        with archive.transaction():
+            archive.clear_extract_problems(cap["id"])
+            run.problem(**base, stage="extract", code="not_a_report",
+                        message=f"page title {title!r}: {verdict.reason}")
+        counts["not_reports"] += 1
+        return
+    published = doc.published or cap["link_date"]
+    year = report_year(title, published)
+    twin = archive.conn.execute(
+        "select id, also_at from reports where agency_id = ? and year is ? and url != ?"
+        " and replace(replace(title, ' ', ''), '　', '') = ? limit 1",
+        [cap["agency_id"], year, cap["url"], normalize(title)]).fetchone()
+    if twin:
+        # The same report reached under another URL (a second column, a module view): one
+        # report, the other address remembered.
+        also = json.loads(twin[1] or "[]")
+        with archive.transaction():
+            archive.clear_extract_problems(cap["id"])
             if cap["url"] not in also:
-                with archive.transaction():
-                    archive.conn.execute("update reports set also_at = ? where id = ?",
-                                         [json.dumps(also + [cap["url"]], ensure_ascii=False), twin[0]])
-            counts["duplicates"] += 1
+                archive.conn.execute("update reports set also_at = ? where id = ?",
+                                     [json.dumps(also + [cap["url"]], ensure_ascii=False), twin[0]])
+        counts["duplicates"] += 1
+        return
+    atts, not_read = [], []
+    pictures = _pictures_in_page_order(atts_caps, doc)
+    for acap in atts_caps:
+        if len(pictures) > 1 and acap in pictures:
+            continue  # read below, with the page's other pictures
+        try:
+            adoc = _read(archive, acap)
+        except BlobError as e:
+            not_read.append((acap, [(e.code, str(e))]))
             continue
-        atts = []
-        for acap in atts_caps:
+        counts["attachments"] += 1
+        if _not_read(adoc):
+            not_read.append((acap, [(p.code, p.message) for p in _not_read(adoc)]))
+        else:
+            atts.append((acap, adoc))
+    if len(pictures) > 1:
+        _read_picture_sequence(archive, cap, pictures, atts, not_read)
+        counts["attachments"] += len(pictures)
+    previous = _previous_report(archive, cap) if not_read else None
+    if previous is not None:
+        # An attachment could not be read this time: the report an earlier extract read from the
+        # page and all its attachments stays as it was, rather than lose the tables it took there.
+        for acap, problems in not_read:
+            _record_not_read(run, acap, [(c, m + _kept(previous)) for c, m in problems], previous, "attachment")
+        counts["kept"] += 1
+        return
+    tables_from, table_captures = _merge(doc, atts)
+    if not doc.text.strip():
+        with archive.transaction():
+            for c in (cap, *(acap for acap, _adoc in atts)):
+                archive.clear_extract_problems(c["id"])
+            run.problem(**base, stage="extract", code="empty_text",
+                        message="no text on the page nor in its attachments")
+            for acap, problems in not_read:
+                _record_not_read(run, acap, problems, None, "attachment")
+        return
+    gone = archive.conn.execute(
+        "select removed_at from report_links where agency_id = ? and url = ?",
+        [cap["agency_id"], cap["url"]]).fetchone()
+    with archive.transaction():
+        archive.clear_extract_problems(cap["id"])
+        for acap, _adoc in atts:
             archive.clear_extract_problems(acap["id"])
-            atts.append((acap, _read(archive, acap)))
-            counts["attachments"] += 1
-        tables_from, table_captures = _merge(doc, atts)
-        if not doc.text.strip():
-            archive.save_problem(**base, stage="extract", code="empty_text",
-                                 message="no text on the page nor in its attachments")
-            counts["problems"] += 1
-            continue
-        gone = archive.conn.execute(
-            "select removed_at from report_links where agency_id = ? and url = ?",
-            [cap["agency_id"], cap["url"]]).fetchone()
         rid = archive.save_report({
             "agency_id": cap["agency_id"], "agency": cap["agency_name"],
             "province": cap["province"], "city": cap["city"], "county": cap["county"],
@@ -146,7 +341,7 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
             "removed_at": gone[0] if gone else None, "template": doc.template,
             "tables_from": tables_from,
             "tables_found": ",".join(t for t in ("active", "requests", "appeals") if doc.tables.get(t)) or None,
-            "problems": len(doc.problems),
+            "problems": len(doc.problems) + len(not_read),
             "extracted_at": utcnow(), "extractor": EXTRACTOR_VERSION,
         })
         archive.save_tables(rid, doc.cells, doc.checks, cap["id"], table_captures)
@@ -154,19 +349,37 @@ def run_extract(archive: Archive, progress: bool = True) -> dict:
         counts["cells"] += len(doc.cells)
         for p in doc.problems:
             stage = "extract" if p.code in ("no_date", "empty_text") else "tables"
-            archive.save_problem(**base, report_id=rid, stage=stage, code=p.code, message=p.message)
-            counts["problems"] += 1
+            run.problem(**base, report_id=rid, stage=stage, code=p.code, message=p.message)
         for acap, adoc in atts:
             for p in adoc.problems:
-                if p.code in ("needs_converter", "unreadable", "undecodable", "no_text_layer"):
-                    archive.save_problem(agency_id=acap["agency_id"], capture_id=acap["id"],
-                                         url=acap["url"], report_id=rid, stage="attachment",
-                                         code=p.code, message=p.message)
-                    counts["problems"] += 1
-    counts["checks_failed"] = cross_year_checks(archive)
-    counts["indexed"] = archive.rebuild_fts()
-    log.info("extract: %s", counts)
-    return counts
+                if p.code in ATTACHMENT_PROBLEMS:
+                    run.problem(agency_id=acap["agency_id"], capture_id=acap["id"], url=acap["url"],
+                                report_id=rid, stage="attachment", code=p.code, message=p.message)
+        for acap, problems in not_read:  # read for the first time without it: the report is marked
+            _record_not_read(run, acap, problems, rid, "attachment")
+
+
+def summary(counts: dict) -> list[str]:
+    """The lines `nianbao extract` ends with: what was built, what could not be read and why."""
+    lines = [f"extract: {counts['reports']} reports from {counts['captures']} report pages"
+             f" ({counts['attachments']} attachments read, {counts['duplicates']} pages duplicating"
+             f" another report, {counts['not_reports']} pages that were not reports); {counts['cells']} cells,"
+             f" {counts['checks_failed']} failed checks, {counts.get('indexed', 0)} reports in the search index"]
+    codes = counts.get("problem_codes") or {}
+    lines.append(f"problems: {counts['problems']}" + (
+        " (" + ", ".join(f"{code} {n}" for code, n in codes.items()) + ")" if codes else ""))
+    damaged = counts.get("damaged") or []
+    lines.append(f"damaged captures: {len(damaged)}" + (" (stored bytes missing or corrupt: see problems"
+                                                        " with stage 'blob')" if damaged else ""))
+    for d in damaged[:20]:
+        lines.append(f"  capture {d['capture_id']} {d['code']}: {d['url']}")
+    if len(damaged) > 20:
+        lines.append(f"  … and {len(damaged) - 20} more")
+    lines.append(f"over budget: {counts.get('over_budget', 0)} documents")
+    if counts.get("kept"):
+        lines.append(f"kept from an earlier extract: {counts['kept']} reports whose bytes could not be read"
+                     " this time")
+    return lines
 
 
 def cross_year_checks(archive: Archive) -> int:
@@ -177,10 +390,11 @@ def cross_year_checks(archive: Archive) -> int:
         " and year is not null order by agency_id, year"))
     by_key = {(r["agency_id"], r["year"]): r for r in current}
     failed = 0
-    for r in current:
-        prev = by_key.get((r["agency_id"], r["year"] - 1))
-        tables = archive.load_tables(r["id"])
-        checks = run_checks(tables, r["template"], archive.load_tables(prev["id"]) if prev else None)
-        archive.save_checks(r["id"], checks)
-        failed += sum(c.outcome == "fail" for c in checks)
+    with archive.transaction():  # one step: every report's checks change together, or none
+        for r in current:
+            prev = by_key.get((r["agency_id"], r["year"] - 1))
+            tables = archive.load_tables(r["id"])
+            checks = run_checks(tables, r["template"], archive.load_tables(prev["id"]) if prev else None)
+            archive.save_checks(r["id"], checks)
+            failed += sum(c.outcome == "fail" for c in checks)
     return failed

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scrapy.exceptions import IgnoreRequest
+
 KINDS = ("list", "report", "attachment")
 
 
@@ -30,6 +32,8 @@ class CaptureItem:
     page: int | None = None
     not_modified: bool = False  # answered 304; body is the stored copy
     parent_url: str | None = None  # for an attachment: the report page that links it
+    # redirects followed from ``url`` to ``final_url``: [{"url": …, "status": 301}, …], [] for none
+    redirects: list = field(default_factory=list)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -47,3 +51,22 @@ class LinkItem:
     title: str
     date: str | None = None
     list_url: str | None = None
+
+
+# How a fetch can end without an answer, by our policy. IgnoreRequest subclasses: Scrapy hands them
+# to the request's errback (which records them) and logs no traceback for them (robots.txt included).
+class FetchRefused(IgnoreRequest):
+    """The fetch policy refused a request or a redirect (scheme, address); never retried."""
+
+
+class RedirectFailed(IgnoreRequest):
+    """A redirect loop, or more redirects than ``REDIRECT_MAX_TIMES``; ``chain`` is every URL."""
+
+    def __init__(self, message: str, chain: list[str]):
+        super().__init__(message)
+        self.chain = chain
+
+
+class OverBudget(IgnoreRequest):
+    """The agency's time budget was used up before this request could start; not a site failure of
+    the request itself, so it is counted on the agency, not kept as a capture."""

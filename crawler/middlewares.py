@@ -13,11 +13,18 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
+from scrapy.spidermiddlewares.depth import DepthMiddleware
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.error import DNSLookupError
 
 from crawler.archive import request_key
 from crawler.blobs import BlobStore
+from crawler.items import FetchRefused, OverBudget, RedirectFailed
+from crawler.resolver import address_refusal, allowed_ports, refusals
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +128,138 @@ class RetryBackoffMiddleware:
             log.debug("retry %s of %s in %.1fs", request.meta.get("retry_times"), request.url, wait)
             await asyncio.sleep(wait)
         return None
+
+
+def _port(request) -> int:
+    p = urlparse_cached(request)
+    return p.port or (443 if p.scheme == "https" else 80)
+
+
+class FetchPolicyMiddleware:
+    """The request half of the fetch policy (the address half is ``crawler.resolver``).
+
+    - Only http and https are fetched; anything else is refused before it reaches a handler.
+    - A connection the resolver refused (loopback, private, link-local, reserved address) fails as a
+      DNS error; here it becomes :class:`FetchRefused` with the resolver's reason, never retried.
+    - The peer a response really came from (``response.ip_address``) is checked again.
+    - Each agency has a time budget (``NIANBAO_AGENCY_TIME_BUDGET`` seconds from its first request,
+      registry ``options.time_budget`` to raise it): once used up, its remaining requests are dropped
+      (counted as ``over_time``) and the agency is failing, so one slow site cannot eat the night."""
+
+    def __init__(self, crawler):
+        s = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.allow = allowed_ports(s.get("NIANBAO_ALLOW_LOOPBACK"))
+        self.budget = s.getfloat("NIANBAO_AGENCY_TIME_BUDGET", 3600.0)
+        self.started: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def budget_of(self, agency_id: str) -> float:
+        agency = (getattr(self.crawler.spider, "agencies", None) or {}).get(agency_id)
+        own = (agency.options or {}).get("time_budget") if agency is not None else None
+        return float(own) if own else self.budget
+
+    def process_request(self, request):
+        import time
+
+        scheme = urlparse_cached(request).scheme
+        if scheme not in ("http", "https"):
+            raise FetchRefused(f"refused by the fetch policy: {scheme or 'relative'}: URLs are not fetched")
+        agency = request.meta.get("agency_id")
+        if agency:
+            start = self.started.setdefault(agency, time.monotonic())
+            budget = self.budget_of(agency)
+            if budget and time.monotonic() - start > budget:
+                self.stats.inc_value(f"agency/{agency}/over_time")
+                self.stats.set_value(f"agency/{agency}/time_budget", budget)
+                raise OverBudget(f"time budget of {budget:g} s used up")
+        return None
+
+    def process_response(self, request, response):
+        ip = getattr(response, "ip_address", None)
+        if ip is not None:
+            why = address_refusal(str(ip), _port(request), self.allow)
+            if why:
+                raise FetchRefused(f"refused by the fetch policy: answered from {why}")
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (DNSLookupError, CannotResolveHostError)):
+            host = (urlparse_cached(request).hostname or "").lower()
+            why = refusals.get((host, _port(request)))
+            if why:
+                raise FetchRefused(why) from None
+        return None
+
+
+class _RecordedRedirects:
+    """Redirects as the archive needs them: the request that started the chain is remembered
+    (``nianbao_origin``: the capture's URL is the link followed, not where it led), a redirect back
+    to a URL already in the chain is a :class:`RedirectFailed` loop at once, more than
+    ``REDIRECT_MAX_TIMES`` redirects is one too, and every hop is fetched even when another link led
+    to the same target before (so no followed link is dropped as a duplicate)."""
+
+    def _redirect(self, redirected, request, reason):
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        target = redirected.url.split("#", 1)[0]
+        if target in {u.split("#", 1)[0] for u in chain}:
+            hops = [*chain, redirected.url]
+            raise RedirectFailed(f"redirect loop: {' → '.join(hops)}", hops)
+        redirected.meta.setdefault("nianbao_origin", {
+            "method": request.method, "url": request.url, "body": request.body})
+        try:
+            out = super()._redirect(redirected, request, reason)
+        except IgnoreRequest:
+            hops = [*chain, redirected.url]
+            raise RedirectFailed(f"too many redirects (more than {self.max_redirect_times}): "
+                                 f"{' → '.join(hops[:3])} → … → {hops[-1]}", hops) from None
+        out.dont_filter = True
+        return out
+
+
+class RecordedRedirectMiddleware(_RecordedRedirects, RedirectMiddleware):
+    """Scrapy's RedirectMiddleware, recorded (above); a redirect to a non-http(s) URL is refused."""
+
+    def process_response(self, request, response, spider=None):
+        from urllib.parse import urljoin
+
+        from w3lib.url import safe_url_string
+
+        out = super().process_response(request, response)
+        if (out is response and response.status in (301, 302, 303, 307, 308)
+                and response.headers.get("Location") and not request.meta.get("dont_redirect")):
+            target = urljoin(request.url, safe_url_string(response.headers["Location"]))
+            scheme = target.split(":", 1)[0].lower()
+            if scheme not in ("http", "https"):
+                raise FetchRefused(f"refused by the fetch policy: redirect to a {scheme}: URL")
+        return out
+
+
+class RecordedMetaRefreshMiddleware(_RecordedRedirects, MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware with the same loop detection and origin."""
+
+
+class RecordedDepthMiddleware(DepthMiddleware):
+    """Scrapy's DEPTH_LIMIT, counted per agency (``depth_limited``) so the agency is failing with
+    the reason instead of silently losing pages. A registry entry that raises ``max_list_pages``
+    lifts the depth limit with it."""
+
+    def get_processed_request(self, request, response):
+        limit = self.maxdepth
+        pages = (request.meta.get("options") or {}).get("max_list_pages")
+        if limit and pages:
+            self.maxdepth = max(limit, int(pages) + 10)
+        effective = self.maxdepth
+        try:
+            out = super().get_processed_request(request, response)
+        finally:
+            self.maxdepth = limit
+        agency = request.meta.get("agency_id")
+        if out is None and agency:
+            self.stats.inc_value(f"agency/{agency}/depth_limited")
+            self.stats.set_value(f"agency/{agency}/depth_limit", effective)
+        return out

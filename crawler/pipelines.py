@@ -3,20 +3,44 @@
 At the end of a crawl the per-agency counters become ``agency_runs`` rows and the run is closed
 with a status: a run in which no agency yielded a single report link is ``failed`` (an empty crawl
 is a broken crawl, not a quiet night), agencies with zero report links or with errors are flagged.
+
+When the archive cannot be written (disk full, read-only database, unwritable blob directory) the
+crawl stops at once with one clear message (``nianbao/fatal`` in the stats, for the CLI), the run is
+marked ``failed`` with that reason when the database still takes the update, and nothing half-written
+stays: a capture's blob is written before its row, and its row in one transaction.
 """
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
-from crawler.archive import Archive
+from crawler.archive import Archive, describe_write_error
 from crawler.items import LinkItem
 
 log = logging.getLogger(__name__)
 
 AGENCY_KEYS = ("list_pages_requested", "list_pages", "list_errors", "report_links", "other_links",
-               "reports_fetched", "not_modified", "errors", "blocked", "no_adapter")
+               "reports_fetched", "not_modified", "errors", "blocked", "no_adapter", "refused",
+               "redirect_errors", "bounds_hit")
+WRITE_ERRORS = (OSError, sqlite3.Error)
+STOP_REASON = "archive_unwritable"
+
+
+def bound_notes(spider, stats: dict, agency_id: str) -> list[str]:
+    """What stopped part of an agency's crawl, in words (its health note)."""
+    notes = list((getattr(spider, "bounds", {}) or {}).get(agency_id, {}).values())
+    if stats.get(f"agency/{agency_id}/depth_limited"):
+        notes.append(f"depth limit of {stats.get(f'agency/{agency_id}/depth_limit')} reached "
+                     f"({stats[f'agency/{agency_id}/depth_limited']} requests not made)")
+    over = stats.get(f"agency/{agency_id}/over_time")
+    if over:
+        notes = [n for n in notes if not n.startswith("time budget")]
+        notes.append(f"time budget of {stats.get(f'agency/{agency_id}/time_budget'):g} s used up "
+                     f"({over} requests not made)")
+    return notes
 
 
 class ArchivePipeline:
@@ -24,6 +48,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.archive: Archive | None = None
         self.run_id: int | None = None
+        self.fatal: str | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -33,25 +58,62 @@ class ArchivePipeline:
     def open_spider(self):
         s = self.crawler.settings
         spider = self.crawler.spider
-        self.archive = Archive(s.get("NIANBAO_DB"), s.get("NIANBAO_BLOBS"))
-        stale = self.archive.close_stale_runs()
-        if stale:
-            log.warning("%d earlier crawl run(s) never finished (killed); marked as such", stale)
-        self.archive.upsert_agencies(spider.agencies.values())
-        self.run_id = self.archive.start_run(spider.registry_name, list(spider.agencies))
-        spider.run_id = self.run_id
+        try:
+            self.archive = Archive(s.get("NIANBAO_DB"), s.get("NIANBAO_BLOBS"))
+            stale = self.archive.close_stale_runs()
+            if stale:
+                log.warning("%d earlier crawl run(s) never finished (killed); marked as such", stale)
+            self.archive.upsert_agencies(spider.agencies.values())
+            self.run_id = self.archive.start_run(spider.registry_name, list(spider.agencies))
+            spider.run_id = self.run_id
+            self.crawler.stats.set_value("nianbao/run_id", self.run_id)
+            self.archive.blobs.check_writable()
+        except WRITE_ERRORS as e:
+            self.stop(e)
+            raise CloseSpider(STOP_REASON) from None
         log.info("crawl run %s: %d agencies → %s", self.run_id, len(spider.agencies), self.archive.path)
 
+    def stop(self, error: BaseException, close_spider: bool = True) -> None:
+        """The archive cannot be written: say so once, and stop the crawl (every further fetch would
+        be lost)."""
+        if self.fatal:
+            return
+        s = self.crawler.settings
+        db = s.get("NIANBAO_DB")
+        self.fatal = f"cannot write the archive ({db}): {describe_write_error(error, db)}"
+        self.crawler.stats.set_value("nianbao/fatal", self.fatal)
+        log.error("%s; stopping the crawl", self.fatal)
+        engine = getattr(self.crawler, "engine", None)
+        if close_spider and engine is not None and getattr(engine, "spider", None) is not None \
+                and self.archive is not None and self.run_id is not None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason=STOP_REASON))
+
     def process_item(self, item):
-        if isinstance(item, LinkItem):
-            self.archive.observe_link(item, self.run_id)
+        if self.fatal:
+            self.crawler.stats.inc_value("nianbao/unstored")
             return item
-        _, new = self.archive.store_capture(item, self.run_id)
+        try:
+            if isinstance(item, LinkItem):
+                self.archive.observe_link(item, self.run_id)
+                return item
+            _, new = self.archive.store_capture(item, self.run_id)
+        except WRITE_ERRORS as e:
+            self.crawler.stats.inc_value("nianbao/unstored")
+            self.stop(e)
+            return item
         self.crawler.stats.inc_value("nianbao/captures_new" if new else "nianbao/captures_seen")
         return item
 
     def spider_closed(self, spider, reason):
+        if self.fatal:
+            self.crawler.stats.set_value("nianbao/run_status", "failed")
         if self.archive is None:
+            return
+        if self.run_id is None:  # the archive opened but the run could not be recorded
+            self.archive.close()
+            self.archive = None
             return
         stats = self.crawler.stats.get_stats()
         rows = []
@@ -59,11 +121,16 @@ class ArchivePipeline:
             row = {"agency_id": agency_id}
             for key in AGENCY_KEYS:
                 row[key] = int(stats.get(f"agency/{agency_id}/{key}", 0))
+            notes = bound_notes(spider, stats, agency_id)
+            row["bounds"] = "; ".join(notes) or None
+            row["bounds_hit"] = max(row["bounds_hit"], len(notes))
             # A vanished link only means "removed" when every list page of the agency was read.
             row["lists_complete"] = int(reason == "finished" and row["list_pages"] > 0
-                                        and row["list_errors"] == 0)
+                                        and row["list_errors"] == 0 and not notes)
             rows.append(row)
-        if reason != "finished":
+        if self.fatal:
+            status, reason = "failed", self.fatal
+        elif reason != "finished":
             status = "interrupted"
         elif rows and all(r["report_links"] == 0 for r in rows):
             status = "failed"
@@ -71,8 +138,20 @@ class ArchivePipeline:
             status = "finished"
         self.crawler.stats.set_value("nianbao/run_status", status)
         self.crawler.stats.set_value("nianbao/run_id", self.run_id)
-        rows = self.archive.finish_run(self.run_id, status=status, finish_reason=reason,
-                                       stats=stats, agency_rows=rows)
+        try:
+            rows = self.archive.finish_run(self.run_id, status=status, finish_reason=reason,
+                                           stats=stats, agency_rows=rows)
+        except WRITE_ERRORS as e:
+            self.stop(e, close_spider=False)
+            self.crawler.stats.set_value("nianbao/run_status", "failed")
+            try:  # the smallest write that still says what happened
+                self.archive.mark_run_failed(self.run_id, self.fatal)
+            except WRITE_ERRORS:
+                log.error("crawl run %s could not be marked failed either (the next crawl marks it "
+                          "as never finished)", self.run_id)
+            self.archive.close()
+            self.archive = None
+            return
         failing = [r["agency_id"] for r in rows if r["status"] != "ok"]
         self.crawler.stats.set_value("nianbao/failing_agencies", ",".join(failing))
         for r in rows:

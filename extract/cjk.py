@@ -39,12 +39,21 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["segment", "match_query", "query_terms", "FTS_TOKENIZE", "NOTHING", "is_cjk"]
+__all__ = ["segment", "match_query", "query_terms", "FTS_TOKENIZE", "NOTHING", "is_cjk", "MAX_QUERY_CHARS",
+           "MAX_TEXT_CHARS"]
 
 #: tokenizer for the FTS5 tables holding ``segment()`` output
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 #: a valid FTS5 expression that matches nothing (the empty phrase)
 NOTHING = '""'
+#: Bounds on what the SQL functions of ``publish/plugins/cjk_search.py`` accept. A Python function
+#: called from SQL cannot be interrupted by Datasette's time limit (SQLite checks it only between
+#: its own steps), so each call is kept short: a query longer than ``MAX_QUERY_CHARS`` is searched
+#: by its first ``MAX_QUERY_CHARS`` characters, a text longer than ``MAX_TEXT_CHARS`` is refused
+#: (``cjk_segment``) or read only that far (``cjk_snippet``). Both are far above any real query or
+#: report, and keep one call under ~0.1 s.
+MAX_QUERY_CHARS = 1_000
+MAX_TEXT_CHARS = 200_000
 
 # CJK "characters that are words": Unified Ideographs + Ext A + Ext B–H,
 # compatibility ideographs (those NFKC keeps), radicals, 々 〇 and Hangzhou

@@ -201,6 +201,23 @@ def _binary_reason(body: bytes) -> str | None:
     return None
 
 
+# C0 control bytes no text file holds (tab, LF, VT, FF, CR, SUB, ESC are left out: text can have them)
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 26, 27))
+
+
+def binary_reason(body: bytes) -> str | None:
+    """Why ``body`` is binary data rather than text in some encoding (a known binary signature, NUL
+    bytes, or control bytes no text holds), or None. A byte-order mark says text."""
+    if any(body.startswith(bom) for bom, _ in _BOMS):
+        return None
+    reason = _binary_reason(body)
+    sample = body[:65536]
+    control = len(sample) - len(sample.translate(None, _CONTROL))
+    if not reason and control > max(8, len(sample) // 50):  # text has tabs and line breaks, not 2% other C0
+        reason = f"binary content: {control} control bytes in the first {len(sample)} bytes"
+    return reason
+
+
 def _kb(n: int) -> str:
     return f"{n / 1000:.1f} kB" if n >= 1000 else f"{n} B"
 

@@ -10,10 +10,11 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from extract.checks import Check, run_checks
-from extract.decode import UndecodableError, decode_html
+from extract.decode import UndecodableError, binary_reason, decode_html
 from extract.formats import (NeedsConverter, convert_office, doc_text_antiword, docx_text, grid_text,
                              pdf_layout_text, pdf_text, sniff, spreadsheet_grids)
 from extract.grids.errors import UnreadableDocument
+from extract.grids.html import refusal as html_refusal
 from extract.identity import issuer_of, report_year
 from extract.tables import CellRecord, TablesResult, parse_tables
 from extract.textlayout import tables_from_text
@@ -71,7 +72,7 @@ class Document:
 
     @property
     def readable(self) -> bool:
-        return not any(p.code in ("undecodable", "unreadable", "needs_converter", "empty_text")
+        return not any(p.code in ("undecodable", "unreadable", "needs_converter", "empty_text", "over_budget")
                        for p in self.problems)
 
     def add(self, code: str, message: str) -> None:
@@ -196,7 +197,80 @@ def read_html(data: bytes, content_type: str | None, doc: Document) -> None:
     if not doc.published:
         doc.add("no_date", "no publication date on the page")
     rd = read_html_grids(decoded.text)
-    apply_tables(doc, parse_tables(rd.grids, doc.text, images=rd.images, documents=rd.documents))
+    result = parse_tables(rd.grids, doc.text, images=rd.images, documents=rd.documents)
+    doc.meta = {**doc.meta, "pictures": _picture_urls(rd.images, doc.url)}
+    inline = _inline_pictures(rd.images, doc) if not all(result.found.values()) else []
+    if inline:
+        _read_inline_pictures(doc, rd, result, inline)
+        return
+    apply_tables(doc, result)
+
+
+MAX_INLINE_PICTURES = 12  # as many pictures as the crawler fetches for one page
+MAX_INLINE_BYTES = 20 * 1024 * 1024  # decoded bytes of all data: pictures of one page
+
+
+def _picture_urls(images, base: str | None) -> list[str]:
+    """The page's pictures in the order they stand, as absolute addresses: the crawler fetches
+    them separately, and a table pictured over two screenshots is read in this order."""
+    from urllib.parse import urljoin
+
+    out: list[str] = []
+    for im in images:
+        src = (im.src or "").strip()
+        if not src or src.startswith("data:"):
+            continue
+        url = urljoin(base or "", src)
+        if url not in out:
+            out.append(url)
+    return out
+
+
+def _inline_pictures(images, doc: Document) -> list[bytes]:
+    """Pictures embedded in the page itself (``data:image/...;base64,...``): nothing to fetch, so
+    they are read here, bounded in number and decoded size."""
+    import base64
+    import binascii
+
+    out: list[bytes] = []
+    total = 0
+    for im in images:
+        src = (im.src or "").strip()
+        m = re.match(r"data:image/[\w.+-]+;base64,", src[:100], re.I)
+        if not m:
+            continue
+        if len(out) == MAX_INLINE_PICTURES:
+            doc.add("pictures_skipped", f"more than {MAX_INLINE_PICTURES} pictures embedded in the page:"
+                                        " the rest not read")
+            break
+        payload = src[m.end():]
+        if (len(payload) * 3) // 4 + total > MAX_INLINE_BYTES:
+            doc.add("pictures_skipped", f"pictures embedded in the page exceed {MAX_INLINE_BYTES >> 20} MiB:"
+                                        " the rest not read")
+            break
+        try:
+            blob = base64.b64decode(re.sub(r"\s+", "", payload), validate=True)
+        except (binascii.Error, ValueError):
+            doc.add("pictures_skipped", "a picture embedded in the page is not valid base64")
+            continue
+        total += len(blob)
+        out.append(blob)
+    return out
+
+
+def _read_inline_pictures(doc: Document, rd, result: TablesResult, pictures: list[bytes]) -> None:
+    """Tables the page's HTML lacks, read by OCR from the pictures embedded in it, in order."""
+    from extract.grids.image import grids_from_images
+
+    grids = grids_from_images(pictures)
+    combined = parse_tables([*rd.grids, *grids], doc.text, images=rd.images, documents=rd.documents)
+    if grids and sum(map(bool, combined.found.values())) > sum(map(bool, result.found.values())):
+        doc.add("tables_by_ocr", f"{len(grids)} table(s) read by OCR from {len(pictures)} picture(s)"
+                                 " embedded in the page; low-confidence cells are marked")
+        apply_tables(doc, combined)
+        mark_ocr_cells(doc, grids)
+    else:
+        apply_tables(doc, result)
 
 
 def read_binary(data: bytes, fmt: str, doc: Document) -> None:
@@ -233,6 +307,8 @@ def read_binary(data: bytes, fmt: str, doc: Document) -> None:
         elif fmt == "docx":
             doc.text = docx_text(data)
             grids = grids_from_docx(data)
+            if not all(parse_tables(grids).found.values()):
+                grids = _with_docx_pictures(data, grids, doc)
         elif fmt == "xlsx":
             grids = grids_from_xlsx(data)
             doc.text = grid_text(grids)
@@ -266,6 +342,53 @@ def read_binary(data: bytes, fmt: str, doc: Document) -> None:
     mark_ocr_cells(doc, grids)
 
 
+def _with_docx_pictures(data: bytes, grids: list, doc: Document) -> list:
+    """A Word file whose tables are pasted as pictures (screenshots of a spreadsheet, scanned
+    pages): the pictures are read by OCR in document order, a table continued across pictures
+    joined. Kept only when they give a standard table the cells did not."""
+    from extract.grids.image import grids_from_docx_images
+
+    pictured = grids_from_docx_images(data)
+    if not pictured:
+        return grids
+    before = sum(map(bool, parse_tables(grids).found.values()))
+    if sum(map(bool, parse_tables([*grids, *pictured]).found.values())) <= before:
+        return grids
+    doc.add("tables_by_ocr", f"{len(pictured)} table(s) read by OCR from pictures in the Word file;"
+                             " low-confidence cells are marked")
+    return [*grids, *pictured]
+
+
+def read_pictures(pictures: list[bytes], *, url: str | None = None) -> Document:
+    """Tables of a page's pictures read as one sequence, in the order the page shows them: a table
+    cut over two screenshots comes back whole (each picture read alone gives its halves)."""
+    from extract.grids.image import grids_from_images
+
+    doc = Document(url=url, format="image")
+    try:
+        grids = grids_from_images(pictures)
+    except UnreadableDocument as e:
+        doc.add("unreadable", str(e))
+        return doc
+    doc.text = grid_text(grids)
+    if grids:
+        doc.add("tables_by_ocr", f"{len(grids)} table(s) read by OCR from {len(pictures)} picture(s)"
+                                 " in page order; low-confidence cells are marked")
+    apply_tables(doc, parse_tables(grids, doc.text))
+    mark_ocr_cells(doc, grids)
+    # which picture each table starts in (0-based), so its cells can name the capture they came from
+    starts: dict[str, int] = {}
+    for g in grids:
+        number = next((int(n.split()[1]) for n in g.notes if re.fullmatch(r"picture \d+", n)), None)
+        if number is None:
+            continue
+        for t, found in parse_tables([g]).found.items():
+            if found and doc.tables.get(t):
+                starts.setdefault(t, number - 1)
+    doc.meta = {**doc.meta, "table_pictures": starts}
+    return _finish(doc)
+
+
 def read_document(data: bytes, *, content_type: str | None = None, url: str | None = None,
                   filename: str | None = None) -> Document:
     fmt = sniff(data, content_type, filename or url)
@@ -273,8 +396,18 @@ def read_document(data: bytes, *, content_type: str | None = None, url: str | No
     if not data:
         doc.add("unreadable", "empty file")
         return doc
+    if fmt in ("html", "text") and (refused := html_refusal(data)):  # bounds before any parser runs
+        doc.add("unreadable", refused if fmt == "html" else refused.replace("HTML page", "text file"))
+        return doc
+    if fmt == "binary":
+        doc.add("unreadable", f"not a document: {binary_reason(data)}")
+        return doc
     if fmt == "html":
-        read_html(data, content_type, doc)
+        try:
+            read_html(data, content_type, doc)
+        except UnreadableDocument as e:  # tables past every bound (extract.grids.html.MAX_PAGE_SLOTS)
+            doc.add("unreadable", str(e))
+            return doc
     elif fmt == "text":
         try:
             decoded = decode_html(data, content_type)

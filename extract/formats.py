@@ -20,11 +20,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from extract.decode import binary_reason
 from extract.grids.errors import UnreadableDocument
 from extract.grids.safezip import open_package, read_member
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-FORMATS = ("html", "pdf", "docx", "xlsx", "xls", "doc", "image", "text")
+FORMATS = ("html", "pdf", "docx", "xlsx", "xls", "doc", "image", "text")  # and "binary": none of these
 # Pictures agencies publish their tables as: PNG, JPEG, GIF, BMP (by their magic numbers).
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
@@ -38,9 +39,11 @@ def sniff(data: bytes, content_type: str | None = None, filename: str | None = N
     if head.startswith(IMAGE_MAGIC[:4]) or (head[:2] == b"BM" and ctype.startswith("image/")):
         return "image"
     if head[:4] == b"PK\x03\x04":
-        try:
-            names = set(open_package(data, "office").namelist())
-        except UnreadableDocument:
+        try:  # the central directory only: the reader decides whether the members are safe to read
+            import zipfile
+
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
             names = set()
         if any(n.startswith("word/") for n in names):
             return "docx"
@@ -57,6 +60,8 @@ def sniff(data: bytes, content_type: str | None = None, filename: str | None = N
         return "text"
     if name.endswith(".pdf") or "pdf" in ctype:
         return "pdf"  # let the PDF reader say what is wrong with it
+    if binary_reason(data):
+        return "binary"  # no format of ours, and not text in any encoding
     return "text"
 
 
@@ -106,13 +111,23 @@ def pdf_text(data: bytes) -> tuple[str, int]:
     """(text, pages). Pages without a text layer (scans) come back empty: the caller says so."""
     if b"%%EOF" not in data[-2048:]:
         raise UnreadableDocument("truncated PDF (no %%EOF trailer at the end)")
+    from extract.grids.pdf import MAX_PAGES, check_streams, pdf_error
+
+    check_streams(data)
     try:
         import pdfplumber
 
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            texts = [(page.extract_text() or "") for page in pdf.pages]
+            if len(pdf.pages) > MAX_PAGES:
+                raise UnreadableDocument(f"PDF has {len(pdf.pages)} pages (limit {MAX_PAGES})")
+            texts = []
+            for page in pdf.pages:
+                texts.append(page.extract_text() or "")
+                page.flush_cache()
+    except UnreadableDocument:
+        raise
     except Exception as e:
-        raise UnreadableDocument(f"unreadable PDF: {type(e).__name__}: {e}") from None
+        raise pdf_error(e) from None
     return "\n".join(texts), len(texts)
 
 
@@ -122,13 +137,16 @@ MAX_LAYOUT_PAGES = 80  # laying text out costs ~0.1 s a page; a report's tables 
 def pdf_layout_text(data: bytes, max_pages: int = MAX_LAYOUT_PAGES) -> str:
     """The text layer as printed (columns kept by spaces, pages split by form feeds), for reading
     tables whose cells lost their borders: positions tell blank cells from missing ones."""
+    from extract.grids.pdf import check_streams, pdf_error
+
+    check_streams(data)
     try:
         import pdfplumber
 
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             return "\f".join((page.extract_text(layout=True) or "") for page in pdf.pages[:max_pages])
     except Exception as e:
-        raise UnreadableDocument(f"unreadable PDF: {type(e).__name__}: {e}") from None
+        raise pdf_error(e) from None
 
 
 def grid_text(grids) -> str:

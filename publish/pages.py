@@ -12,7 +12,7 @@ import re
 
 from extract import schema
 from extract.checks import scope_label
-from extract.cjk import NOTHING, match_query, snippet
+from extract.cjk import MAX_QUERY_CHARS, NOTHING, match_query, snippet
 
 from . import chart, tables
 
@@ -29,7 +29,13 @@ EXCERPT = 90
 
 
 def excerpt(text: str | None, n: int = EXCERPT) -> str:
-    t = re.sub(r"\s+", " ", text or "").strip()
+    """The opening ``n`` characters, white space collapsed. Only the opening is read, so a list
+    page of long reports costs what a page of short ones does."""
+    text = text or ""
+    head = text[:n * 8]
+    t = re.sub(r"\s+", " ", head).strip()
+    if len(t) <= n and len(head) < len(text):  # the opening was (nearly) all white space
+        t = re.sub(r"\s+", " ", text).strip()
     return t if len(t) <= n else t[:n].rstrip() + "…"
 
 
@@ -200,7 +206,9 @@ FILTERABLE = ("agency_id", "agency", "province", "city", "county", "level", "yea
 
 
 async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -> dict:
-    """Reports matching ``q`` by relevance (FTS5 bm25, the title weighing more than the text)."""
+    """Reports matching ``q`` by relevance (FTS5 bm25, the title weighing more than the text); a
+    query is read up to ``MAX_QUERY_CHARS`` characters, as the SQL functions read it."""
+    q = q[:MAX_QUERY_CHARS]
     match = match_query(q)
     where, params = ["reports_fts match ?"], [match]
     filters = []

@@ -28,6 +28,7 @@ import math
 import re
 import tempfile
 import unicodedata
+import weakref
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -43,6 +44,12 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 # A bound on one download: a table page is followed page by page up to this many rows. Past it the
 # streamed CSV (no bound but the server's max_csv_mb) is the way to everything.
 MAX_ROWS = 100_000
+#: Workbooks built at a time, per server: a workbook of MAX_ROWS rows is about a minute of one core
+#: (the demo's 11,740 cells take ~3 s), so a few downloads at once would starve every page. Another
+#: download waits its turn up to BUILD_WAIT seconds, then is told to come back (503, Retry-After).
+MAX_BUILDS = 1
+BUILD_WAIT = 30
+_GATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> Semaphore
 CELL_LIMIT = 32_767  # Excel's most characters in one cell (UTF-16 code units)
 SHEET_TITLE_LIMIT = 31
 NOTE_SHEET = "说明"
@@ -289,7 +296,24 @@ def _page_url(datasette, request, fmt: str | None = None, extra=()) -> str:
 
 
 async def render(datasette, columns, rows, sql, query_name, database, table, request, data):
-    """The ``xlsx`` output renderer: the page's rows, all of them, as one workbook."""
+    """The ``xlsx`` output renderer: the page's rows, all of them, as one workbook; MAX_BUILDS at a time."""
+    loop = asyncio.get_running_loop()
+    gate = _GATES.get(loop)
+    if gate is None:
+        gate = _GATES[loop] = asyncio.Semaphore(MAX_BUILDS)
+    try:
+        await asyncio.wait_for(gate.acquire(), BUILD_WAIT)
+    except asyncio.TimeoutError:
+        return {"body": f"服务器正在生成其他 Excel 文件，请 {BUILD_WAIT} 秒后再试；也可以用 CSV 下载。",
+                "status_code": 503, "content_type": "text/plain; charset=utf-8",
+                "headers": {"retry-after": str(BUILD_WAIT)}}
+    try:
+        return await _render(datasette, columns, rows, sql, query_name, database, table, request, data)
+    finally:
+        gate.release()
+
+
+async def _render(datasette, columns, rows, sql, query_name, database, table, request, data):
     if data.get("error"):
         return {"body": f"查询出错：{data['error']}", "status_code": 400,
                 "content_type": "text/plain; charset=utf-8"}

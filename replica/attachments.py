@@ -6,7 +6,7 @@ Real report pages attach the report as a PDF (全文/全真版), the tables as a
 whole thing as a Word or WPS file; some pages are nothing but a shell around one attachment or a
 PDF viewer. The replica serves such files with the bytes a reader must handle:
 
-* PDF (reportlab, CID font), DOCX (python-docx), XLSX (openpyxl), XLS (BIFF8 in an OLE container):
+* PDF (reportlab, CID font; tables fully ruled, three-line, row rules only or unruled), DOCX (python-docx), XLSX (openpyxl), XLS (BIFF8 in an OLE container):
   real documents holding the planted text and tables (:func:`render`);
 * DOC and WPS: there is no writer for Word 97 / Kingsoft binaries in the project, so these are
   OLE compound files (signature ``D0 CF 11 E0 A1 B1 1A E1``) with a ``WordDocument`` stream that
@@ -36,6 +36,9 @@ CONTENT_TYPES = {
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 FORMATS = tuple(CONTENT_TYPES)
 ROLES = ("full_text", "tables", "appendix")
+# How PDF attachments draw their tables, as real ones do: a full grid, only the three lines of a
+# 三线表, rules between rows only, or no rules at all (columns known only from where text stands).
+PDF_RULES = (True, True, "three_line", "horizontal", False)
 
 
 @dataclass
@@ -154,7 +157,7 @@ def render(att: Attachment, title: str, agency: str, year: int, blocks: list[Blo
     if att.fmt == "pdf":
         from replica.render.pdf import render_pdf
 
-        return render_pdf(report, split_requests=None)
+        return render_pdf(report, split_requests=None, ruled=PDF_RULES[report.seed % len(PDF_RULES)])
     if att.fmt == "docx":
         from replica.render.docx import render_docx
 

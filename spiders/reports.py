@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import scrapy
+from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadTimeoutError
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from crawler.items import CaptureItem, LinkItem
+from crawler.items import CaptureItem, FetchRefused, LinkItem, OverBudget, RedirectFailed
 from crawler.registry import load_registry
 from extract.decode import UndecodableError, decode_html
 from extract.identity import classify_title
@@ -28,9 +29,32 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Response headers kept on a capture (captures.headers is published): what says what the bytes are
+# and when they changed, and what revalidation needs. Everything else (Set-Cookie, auth challenges,
+# server and framework names, internal routing headers) is dropped before it is stored.
+KEPT_HEADERS = frozenset({
+    "content-type", "content-length", "content-encoding", "content-language", "content-disposition",
+    "last-modified", "etag", "date", "expires", "cache-control", "age", "location", "retry-after",
+})
+
+
 def _headers(response) -> dict:
     return {k.decode("latin-1"): [v.decode("latin-1") for v in vs]
-            for k, vs in response.headers.items()}
+            for k, vs in response.headers.items() if k.decode("latin-1").lower() in KEPT_HEADERS}
+
+
+def _origin(request) -> tuple[str, str, bytes]:
+    """(method, URL, body) of the request a redirect chain started from: the link followed."""
+    o = request.meta.get("nianbao_origin")
+    if o:
+        return o["method"], o["url"], o["body"] or b""
+    return request.method, request.url, request.body or b""
+
+
+def _redirects(request) -> list[dict]:
+    """The redirects that led to ``request``: every URL that answered with one, and how."""
+    return [{"url": u, "status": r} for u, r in zip(request.meta.get("redirect_urls") or [],
+                                                   request.meta.get("redirect_reasons") or [])]
 
 
 class ReportsSpider(scrapy.Spider):
@@ -57,7 +81,26 @@ class ReportsSpider(scrapy.Spider):
                 raise ValueError(f"unknown agency id(s): {', '.join(sorted(unknown))}")
             agencies = [a for a in agencies if a.id in spider.only]
         spider.agencies = {a.id: a for a in agencies}
+        spider.bounds = {}  # agency id → {bound: what happened}, for its health row
+        spider.list_urls = {}  # agency id → distinct list pages requested
         return spider
+
+    def limit(self, agency, option: str, setting: str) -> int:
+        """A crawl bound: the registry entry's ``options`` may raise the setting's default."""
+        own = (agency.options or {}).get(option)
+        return int(own) if own else self.crawler.settings.getint(setting)
+
+    def list_maxsize(self) -> int:
+        """A list page is parsed in the crawl's one thread: one far bigger than any real column
+        (``NIANBAO_MAX_LIST_PAGE_BYTES``) is refused as a failed list page, not parsed for minutes."""
+        s = self.crawler.settings
+        caps = [c for c in (s.getint("NIANBAO_MAX_LIST_PAGE_BYTES"), s.getint("DOWNLOAD_MAXSIZE")) if c]
+        return min(caps) if caps else 0
+
+    def hit(self, agency_id: str, bound: str, message: str) -> None:
+        """Record that a bound stopped part of an agency's crawl (its health says so)."""
+        self.bounds.setdefault(agency_id, {}).setdefault(bound, message)
+        self.count(agency_id, "bounds_hit")
 
     # ------------------------------------------------------------------ requests
     async def start(self):
@@ -67,8 +110,10 @@ class ReportsSpider(scrapy.Spider):
                 self.count(agency.id, "no_adapter")
                 continue
             self.count(agency.id, "list_pages_requested")
+            self.list_urls.setdefault(agency.id, set()).add(("GET", agency.start_url, ()))
             yield scrapy.Request(agency.start_url, callback=self.parse_list, errback=self.failed,
                                  meta={"agency_id": agency.id, "kind": "list", "page": 0,
+                                       "download_maxsize": self.list_maxsize(),
                                        "options": dict(agency.options)},
                                  dont_filter=True)
 
@@ -77,11 +122,12 @@ class ReportsSpider(scrapy.Spider):
 
     def capture(self, response, kind: str, **extra) -> CaptureItem:
         req = response.request
+        method, url, body = _origin(req)
         fields = {"link_title": response.meta.get("link_title"), "link_date": response.meta.get("link_date")}
         fields.update({k: extra.pop(k) for k in list(extra) if k in fields})
         return CaptureItem(
-            agency_id=response.meta["agency_id"], kind=kind, url=req.url, method=req.method,
-            request_body=req.body or b"", final_url=response.url, status=response.status,
+            agency_id=response.meta["agency_id"], kind=kind, url=url, method=method,
+            request_body=body, final_url=response.url, status=response.status, redirects=_redirects(req),
             headers=_headers(response), body=response.body, fetched_at=_now(),
             referer=(req.headers.get("Referer") or b"").decode("latin-1") or None,
             page=response.meta.get("page"), not_modified=bool(response.meta.get("not_modified")),
@@ -100,11 +146,19 @@ class ReportsSpider(scrapy.Spider):
             return
         yield self.capture(response, "list")
         platform = platform_for(agency.platform)
+        max_links = self.limit(agency, "max_links_per_page", "NIANBAO_MAX_LINKS_PER_PAGE")
+        on_page = 0
         for link in platform.links(decoded.text, response.url, response.meta):
-            verdict = classify_title(link.title, agency.name, agency.aliases)
+            verdict = classify_title(link.title, agency.name, agency.aliases, province=agency.province,
+                                     city=agency.city, county=agency.county)
             if verdict.kind != "report":
                 self.count(agency.id, "other_links" if verdict.kind == "other_agency_report" else "skipped_links")
                 continue
+            on_page += 1
+            if on_page > max_links:  # the rest of the page is not even classified
+                self.hit(agency.id, "links_per_page",
+                         f"a list page had more than {max_links} report links ({response.url})")
+                break
             self.count(agency.id, "report_links")
             yield LinkItem(agency_id=agency.id, url=link.url, title=link.title, date=link.date,
                            list_url=response.url)
@@ -120,9 +174,18 @@ class ReportsSpider(scrapy.Spider):
                 link.url, callback=self.parse_report, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "report", "link_title": link.title,
                       "link_date": link.date, "options": dict(agency.options)})
+        max_pages = self.limit(agency, "max_list_pages", "NIANBAO_MAX_LIST_PAGES")
+        requested = self.list_urls.setdefault(agency.id, set())
         for page in platform.next_pages(decoded.text, response.url, response.meta):
+            key = (page.method, page.url, page.formdata)
+            if key not in requested and len(requested) >= max_pages:
+                self.count(agency.id, "list_pages_not_followed")
+                self.hit(agency.id, "list_pages", f"stopped at the limit of {max_pages} list pages")
+                continue
+            requested.add(key)
             self.count(agency.id, "list_pages_requested")
             meta = {**page.meta, "agency_id": agency.id, "kind": "list", "page": page.page,
+                    "download_maxsize": self.list_maxsize(),
                     "hanweb_proxy": page.method == "POST", "optional": page.optional,
                     "options": dict(agency.options)}
             headers = dict(page.headers) or None
@@ -199,6 +262,10 @@ class ReportsSpider(scrapy.Spider):
         request = failure.request
         meta = request.meta
         agency_id = meta["agency_id"]
+        if failure.check(OverBudget):
+            # Not fetched at all: the agency ran out of time (counted, and its health says so).
+            self.hit(agency_id, "time_budget", str(failure.value))
+            return
         expected = bool(meta.get("optional")) and failure.check(HttpError) \
             and failure.value.response.status == 404
         if expected:
@@ -210,6 +277,7 @@ class ReportsSpider(scrapy.Spider):
             if meta.get("kind") == "list":
                 self.count(agency_id, "list_errors")
         status, body, headers, final_url = None, b"", {}, None
+        redirects = _redirects(request)
         if failure.check(HttpError):
             response = failure.value.response
             status, body, headers, final_url = response.status, response.body, _headers(response), response.url
@@ -218,21 +286,36 @@ class ReportsSpider(scrapy.Spider):
             if challenge:
                 reason = DESCRIPTIONS[challenge]
                 self.count(agency_id, "blocked")
-        elif failure.check(DNSLookupError):
-            reason = f"DNS lookup failed: {failure.getErrorMessage()}"
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(FetchRefused):
+            reason = str(failure.value)
+            self.count(agency_id, "refused")
+        elif failure.check(RedirectFailed):
+            reason = str(failure.value)
+            chain = failure.value.chain
+            redirects = [{"url": u, "status": None} for u in chain[:-1]]
+            final_url = chain[-1]
+            self.count(agency_id, "redirect_errors")
+        elif failure.check(DNSLookupError, CannotResolveHostError):
+            message = failure.getErrorMessage()
+            reason = message if message.startswith("DNS lookup failed") else f"DNS lookup failed: {message}"
+        elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             reason = f"timeout: {failure.getErrorMessage()}"
+        elif failure.check(DownloadCancelledError):
+            cap = meta.get("download_maxsize") or self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+            reason = f"body over the size cap of {cap} bytes: download stopped"
+            self.count(agency_id, "too_large")
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         if expected:
             reason = f"{reason} (optional page: the list ends here)"
         self.logger.log(20 if expected else 30, "fetch failed for %s (%s): %s", agency_id, request.url, reason)
+        method, url, req_body = _origin(request)
         yield CaptureItem(
-            agency_id=agency_id, kind=meta.get("kind", "report"), url=request.url,
-            method=request.method, request_body=request.body or b"", final_url=final_url,
+            agency_id=agency_id, kind=meta.get("kind", "report"), url=url,
+            method=method, request_body=req_body, final_url=final_url,
             status=status, headers=headers, body=body, fetched_at=_now(), error=reason,
             link_title=meta.get("link_title"), link_date=meta.get("link_date"),
-            page=meta.get("page"), parent_url=meta.get("parent_url"))
+            page=meta.get("page"), parent_url=meta.get("parent_url"), redirects=redirects)
 
 
 __all__ = ["ReportsSpider"]

@@ -131,13 +131,20 @@ def test_captures_keep_bytes_headers_and_hash(crawled):
         assert c["first_fetched_at"] and c["first_run_id"]
 
 
-def test_rerunning_crawl_and_extract_duplicates_nothing(crawled, replica):
-    db = str(crawled["db"])
+def test_rerunning_crawl_and_extract_duplicates_nothing(crawled, replica, tmp_path):
+    # on a copy: the session's archive is served immutable (Datasette -i) to the other tests, and
+    # an immutable database must not change under its reader (`nianbao serve` restarts instead)
+    import sqlite3
+
+    db = str(tmp_path / "archive.db")
+    with sqlite3.connect(crawled["db"]) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    blobs = str(crawled["dir"] / "data" / "blobs")  # content-addressed: shared, written idempotently
     count = lambda t: rows(db, f"select count(*) n from {t}")[0]["n"]  # noqa: E731
     before = {t: count(t) for t in ("reports", "captures", "problems", "agencies")}
-    run_cli("crawl", "--registry", "replica", "--port", str(replica.port), "--db", db,
+    run_cli("crawl", "--registry", "replica", "--port", str(replica.port), "--db", db, "--blobs", blobs,
             "--log-level", "WARNING")
-    run_cli("extract", "--db", db, "--no-progress")
+    run_cli("extract", "--db", db, "--blobs", blobs, "--no-progress")
     after = {t: count(t) for t in ("reports", "captures", "problems", "agencies")}
     assert after == before
     assert count("crawl_runs") == 2

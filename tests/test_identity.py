@@ -37,6 +37,23 @@ def test_issuer_strips_prefixes():
     assert issuer_of("关于无锡市滨湖区民政局2020年政府信息公开工作年度报告") == "无锡市滨湖区民政局"
 
 
+def test_issuer_after_the_year_and_before_the_phrase():
+    assert issuer_of("2019年上海市人民政府办公厅政府信息公开工作年度报告") == "上海市人民政府办公厅"
+    assert issuer_of("2019年度鄂尔多斯市人民政府信息公开工作年度报告") == "鄂尔多斯市人民政府"
+    assert issuer_of("常德市民政局政府信息公开工作年度报告（2020年）") == "常德市民政局"
+    assert issuer_of("2020年度政府信息公开工作年度报告") == ""
+    assert issuer_of("鄂爾多斯市二〇一九年政府信息公開工作年度報告") == "鄂尔多斯市"
+
+
+def test_a_place_context_decides_a_shared_county_name():
+    title = "朝阳区民政局2019年政府信息公开工作年度报告"
+    v = classify_title(title, "朝阳区民政局", province="北京市")
+    assert v.kind == "report" and v.identity.division_code == "110105"
+    v = classify_title("长春市" + title, "朝阳区民政局", province="北京市")
+    assert v.kind == "other_agency_report" and v.identity.division_code == "220104"
+    assert v.reason == "report of 长春市朝阳区民政局"
+
+
 def test_report_year_falls_back_to_publication_date():
     assert report_year("政府信息公开工作年度报告", "2023-01-19") == 2022
     assert report_year("政府信息公开工作年度报告", "2023-09-01") == 2023

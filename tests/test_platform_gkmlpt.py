@@ -13,7 +13,7 @@ from replica.walk import walk
 from extract.identity import classify_title
 from spiders.platforms import platform_for
 from tests.replica_pages import PORT, agency, text_of, web  # noqa: F401  (fixtures)
-from spiders.platforms.gkmlpt import config, detail
+from spiders.platforms.gkmlpt import article_url, config, detail
 
 gk = platform_for("gkmlpt")
 
@@ -104,10 +104,30 @@ def test_dates_are_unix_times_in_china_time():
     text = json.dumps({"total": 1, "articles": [
         {"id": 1, "title": "某区民政局2021年政府信息公开工作年度报告", "date": 1641139200,  # 2022-01-03 00:00 CST
          "url": "http://x.localhost/d/gkmlpt/content/0/1/post_1.html"},
-        {"id": 2, "title": "", "url": "http://x.localhost/2"}, {"id": 3, "title": "无链接"}, "junk"]})
+        {"id": 2, "title": "", "url": "http://x.localhost/2"}, {"title": "无链接无编号"}, "junk"]})
     links = gk.links(text, "http://x.localhost/d/gkmlpt/api/all/1?page=1&sid=9", {})
     assert [(l.title, l.date) for l in links] == [("某区民政局2021年政府信息公开工作年度报告", "2022-01-03")]
     assert gk.next_pages(text, "http://x.localhost/d/gkmlpt/api/all/1?page=1&sid=9", {}) == []
+
+
+def test_article_url_is_built_from_the_id_when_url_is_empty(web):
+    # the shape of a real article address (广州市白云区民政局, 2024 report): id 10091134 lives in
+    # content/10/10091/; its portal twin is mpost_, the page itself post_
+    assert article_url("https://www.by.gov.cn/gzbymz/gkmlpt/api/all/5?page=1&sid=200", 10091134) == (
+        "https://www.by.gov.cn/gzbymz/gkmlpt/content/10/10091/post_10091134.html")
+    assert article_url("http://x.localhost/gkmlpt/api/all/5?page=1&sid=1", "987") == (
+        "http://x.localhost/gkmlpt/content/0/0/post_987.html")
+    assert [article_url("http://x.localhost/d/gkmlpt/api/all/5", bad) for bad in (None, "", "abc", 0, -3)] == [None] * 5
+    # the replica's API with every url blanked: the built links are the pages the site serves
+    api = f"http://www.nanhai.localhost:{PORT}/fsnhmzj/gkmlpt/api/all/3094?page=1&sid=757012"
+    data = json.loads(text_of(web, api))
+    want = [(l.url, l.title, l.date) for l in gk.links(json.dumps(data), api, {})]
+    for art in data["articles"]:
+        art["url"] = art["post_url"] = ""
+    got = [(l.url, l.title, l.date) for l in gk.links(json.dumps(data), api, {})]
+    assert got == want and len(got) == len(data["articles"]) == 10
+    page = text_of(web, got[0][0])
+    assert detail(page)["title"] == got[0][1]
 
 
 def test_malformed_and_empty_answers(caplog):

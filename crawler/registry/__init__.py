@@ -13,6 +13,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from extract.identity import division_code_of
+
 HERE = Path(__file__).parent
 SCHEMA = json.loads((HERE / "schema.json").read_text(encoding="utf-8"))
 NAMED = {"replica": HERE / "replica.yml", "real": HERE / "real.yml"}
@@ -42,7 +44,14 @@ class Agency:
             "county": self.county, "level": self.level, "platform": self.platform,
             "start_url": self.start_url, "registry": self.registry,
             "aliases": json.dumps(list(self.aliases), ensure_ascii=False),
+            "division_code": self.division_code,
         }
+
+    @property
+    def division_code(self) -> str | None:
+        """行政区划代码 of the division the agency sits in, from its name and place
+        (``extract.identity.division_code_of``; None when the divisions do not know the place)."""
+        return division_code_of(self.name, self.province, self.city, self.county)
 
 
 def registry_path(name_or_path: str | Path) -> Path:

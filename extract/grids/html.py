@@ -7,6 +7,10 @@ Every innermost ``<table>`` that looks like data becomes a :class:`~extract.grid
   Word split at a page break), or with no digit and no word of the standard tables, is not data;
 * rowspan/colspan are expanded with :meth:`Grid.from_spans`; malformed values (``2"``, ``""``) are
   read leniently, ``rowspan=0`` runs to the end of the table, absurd spans are capped (noted);
+  the expansion is bounded before it is built: cells starting past ``MAX_WIDTH`` columns are dropped
+  and colspans clipped to it, a table's spans may cover at most ``MAX_TABLE_SLOTS`` slots (past that a
+  cell counts as one slot), and a page's tables at most ``MAX_PAGE_SLOTS`` (past that the page is
+  refused as unreadable: no real report has a million table cells, a span bomb does);
 * a cell's text is the text of all its descendants (Word's ``<p><span>`` nesting, ``<o:p>``),
   ``<br>`` and block boundaries become line breaks, source-formatting whitespace (raw newlines
   inside Word-pasted markup) becomes one space, ``&nbsp;`` / U+3000 are kept for the value parser;
@@ -28,10 +32,13 @@ import lxml.html
 from lxml import etree
 
 from . import Grid
+from .errors import UnreadableDocument
 
 MAX_COLSPAN = 64
 MAX_WIDTH = 128
 MAX_ROWS = 2000
+MAX_TABLE_SLOTS = 100_000  # a 2021 report's biggest table has ~400; Excel-pasted sheets a few thousand
+MAX_PAGE_SLOTS = 1_000_000
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "select", "option", "textarea",
                    "button", "iframe", "object"})
 _BLOCK = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
@@ -44,6 +51,16 @@ _DIGIT = re.compile(r"[0-9０-９]")
 _WORDS = re.compile("自然人|行政复议|行政復議|行政诉讼|行政訴訟|规章|規章|信息内容|信息內容|第二十条|第二十條|申请|申請|结果维持|"
                     "結果維持|予以公开|予以公開|行政许可|行政許可|规范性文件|規範性文件|总计|總計")
 _SPAN_NUM = re.compile(r"\s*(\d+)")
+
+# Bounds checked on the raw bytes, before any parser sees them (:func:`refusal`). Main-text
+# extraction (trafilatura) costs ~10 s per MB of markup and ~150× the page in memory, and its table
+# handling pads every row to the widest one: a page of spans sweeping right costs rows × width.
+MAX_HTML_MARKUP = 4 * 1024 * 1024  # bytes of markup, inline base64 pictures not counted (~40 s)
+MAX_HTML_BYTES = 32 * 1024 * 1024  # bytes in all, inline pictures included (they are bounded apart)
+MAX_DECLARED_SLOTS = 200_000  # Σ rowspan × colspan over the page's cells (a report page: ~1,500)
+_INLINE_PICTURE = re.compile(rb"data:image/[\w.+-]+;base64,[A-Za-z0-9+/=\s]{1024,}", re.I)
+_CELL_TAG = re.compile(rb"<t[dh]\b[^>]{0,2000}>", re.I)
+_SPAN_ATTR = re.compile(rb"\b(row|col)span\s*=\s*[\"']?\s*(\d{1,9})", re.I)
 
 
 @dataclass
@@ -97,6 +114,31 @@ def _parse(html) -> object | None:
         return lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
     except etree.ParserError:
         return None
+
+
+def refusal(data: bytes) -> str | None:
+    """Why an HTML page is refused before it is parsed (too big, or tables whose spans would expand
+    past any real table), or None. Linear in the bytes: a few regex passes."""
+    if len(data) > MAX_HTML_BYTES:
+        return f"HTML page of {len(data) / 2**20:.1f} MB is over the {MAX_HTML_BYTES >> 20} MB limit: not parsed"
+    markup = len(data) - sum(m.end() - m.start() for m in _INLINE_PICTURE.finditer(data))
+    if markup > MAX_HTML_MARKUP:
+        return (f"HTML page holds {markup / 2**20:.1f} MB of markup, over the {MAX_HTML_MARKUP >> 20} MB limit"
+                " (text extraction would take minutes and gigabytes): not parsed")
+    slots = 0
+    for m in _CELL_TAG.finditer(data):
+        rs = cs = 1
+        for a in _SPAN_ATTR.finditer(m.group(0)):
+            n = int(a.group(2)) or MAX_ROWS  # rowspan=0 runs to the end of the table
+            if a.group(1).lower() == b"row":
+                rs = max(1, min(n, MAX_ROWS))
+            else:
+                cs = max(1, min(n, MAX_WIDTH))
+        slots += rs * cs
+        if slots > MAX_DECLARED_SLOTS:
+            return (f"HTML tables declare more than {MAX_DECLARED_SLOTS} cells through rowspan/colspan"
+                    " (a span bomb?): not parsed")
+    return None
 
 
 def _span(value: str | None, default: int = 1) -> tuple[int, bool]:
@@ -160,6 +202,45 @@ def _rows_of(table) -> list:
     return rows
 
 
+def _bounded(spans: list[list[tuple[str, int, int]]], notes: list[str]) -> list[list[tuple[str, int, int]]]:
+    """The spans laid out as :meth:`Grid.from_spans` will lay them out, cut so that the grid stays
+    within ``MAX_WIDTH`` columns and its spans within ``MAX_TABLE_SLOTS`` slots. Costs at most what
+    the bounded grid costs."""
+    taken: set[tuple[int, int]] = set()
+    slots = 0
+    out = []
+    dropped = clipped = flattened = 0
+    for r, row in enumerate(spans):
+        c = 0
+        kept = []
+        for i, (text, rs, cs) in enumerate(row):
+            while (r, c) in taken:
+                c += 1
+            if c >= MAX_WIDTH:
+                dropped += len(row) - i
+                break
+            if c + cs > MAX_WIDTH:
+                cs = MAX_WIDTH - c
+                clipped += 1
+            if (rs > 1 or cs > 1) and slots + rs * cs > MAX_TABLE_SLOTS:
+                rs = cs = 1
+                flattened += 1
+            for dr in range(rs):
+                for dc in range(cs):
+                    taken.add((r + dr, c + dc))
+            slots += rs * cs
+            kept.append((text, rs, cs))
+            c += cs
+        out.append(kept)
+    if dropped:
+        notes.append(f"{dropped} cells past column {MAX_WIDTH} dropped")
+    if clipped:
+        notes.append(f"{clipped} colspans clipped at column {MAX_WIDTH}")
+    if flattened:
+        notes.append(f"spans cover more than {MAX_TABLE_SLOTS} slots: {flattened} later spans read as single cells")
+    return out
+
+
 def grid_from_table(table, context: str = "") -> Grid | None:
     trs = _rows_of(table)[:MAX_ROWS]
     if not trs:
@@ -188,7 +269,7 @@ def grid_from_table(table, context: str = "") -> Grid | None:
                 cs = MAX_COLSPAN
             row.append((cell_text(td), rs, cs))
         spans.append(row)
-    grid = Grid.from_spans(spans, "html", context=context)
+    grid = Grid.from_spans(_bounded(spans, notes), "html", context=context)
     if grid.n_cols > MAX_WIDTH:  # spans beyond any real table: keep the left part (origins stay valid)
         notes.append(f"{grid.n_cols} columns cut to {MAX_WIDTH}")
         grid.cells = [row[:MAX_WIDTH] for row in grid.cells]
@@ -330,11 +411,16 @@ def _documents(scope) -> list[str]:
     return out
 
 
-def _read_scope(scope, grids: list[Grid], images: list[ImageRef]) -> None:
+def _read_scope(scope, grids: list[Grid], images: list[ImageRef], budget: list[int]) -> None:
     for t in scope.iter("table"):
         if any(True for _ in t.iterdescendants("table")):
             continue  # a layout wrapper: its inner tables are read on their own
         g = grid_from_table(t)
+        if g is not None:
+            budget[0] -= g.n_rows * g.n_cols
+            if budget[0] < 0:
+                raise UnreadableDocument(f"the page's tables hold more than {MAX_PAGE_SLOTS} cells"
+                                         " (rowspan/colspan bomb?): refused")
         if g is None or not _is_data(g):
             continue
         g.context = _context(t)
@@ -344,7 +430,8 @@ def _read_scope(scope, grids: list[Grid], images: list[ImageRef]) -> None:
 
 
 def read_html(html) -> HtmlRead:
-    """Parse once; return the data grids, the body images and the parsed root."""
+    """Parse once; return the data grids, the body images and the parsed root. Raises
+    UnreadableDocument when the page's tables would expand past ``MAX_PAGE_SLOTS`` cells."""
     root = _parse(html)
     if root is None:
         return HtmlRead([], [], None)
@@ -354,12 +441,13 @@ def read_html(html) -> HtmlRead:
     scope = body if body is not None else root
     grids: list[Grid] = []
     images: list[ImageRef] = []
-    _read_scope(scope, grids, images)
+    budget = [MAX_PAGE_SLOTS]
+    _read_scope(scope, grids, images, budget)
     text_root = root
     documents = _documents(scope)
     for frag in _embedded_bodies(root):  # a body shipped as JSON for the page's scripts to render
         n = len(grids)
-        _read_scope(frag, grids, images)
+        _read_scope(frag, grids, images, budget)
         if len(grids) > n or frag.text_content().strip():
             text_root = frag
         documents += [d for d in _documents(frag) if d not in documents]
@@ -371,4 +459,4 @@ def grids_from_html(html) -> list[Grid]:
     return read_html(html).grids
 
 
-__all__ = ["grids_from_html", "read_html", "grid_from_table", "cell_text", "HtmlRead", "ImageRef"]
+__all__ = ["grids_from_html", "read_html", "refusal", "grid_from_table", "cell_text", "HtmlRead", "ImageRef"]

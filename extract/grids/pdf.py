@@ -82,10 +82,80 @@ EDGE_TOL = 2.0
 STITCH_TOL = 3.0
 MARGIN_ZONE = 0.07  # share of the page height at the top and bottom holding headers/footers
 MAX_PAGES = 400
+MAX_TABLE_PAGES = 60  # pages searched for tables (the text is read from every page)
 EOF_WINDOW = 16 * 1024  # a complete PDF ends with %%EOF (junk may follow it, but not this much)
 
 for _name in ("pdfminer", "pdfplumber"):
     logging.getLogger(_name).setLevel(logging.ERROR)
+
+# ---------------------------------------------------------------- hostile PDFs: bombs, passwords
+#
+# pdfminer and pdfium inflate a FlateDecode stream whole, in memory: a stream of 1 MB that inflates
+# to 1 GB costs gigabytes. :func:`check_streams` inflates every Flate stream once first, with an
+# output bound per call (``zlib.decompressobj().decompress(…, max_length)``), counting the bytes
+# that really come out and discarding them, and refuses the file past ``MAX_STREAM_BYTES`` for one
+# stream or ``MAX_INFLATED_BYTES`` in all. The worker's memory limit (extract.budget) stays the
+# backstop for what this scan does not see (a bomb in an inline image, another filter).
+
+MAX_STREAM_BYTES = 128 * 1024 * 1024  # one decoded stream: a 600-dpi A4 page in RGB is ~100 MB
+MAX_INFLATED_BYTES = 2 * 1024 * 1024 * 1024  # all streams of one file
+_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+_FLATE = re.compile(rb"/Fl(?:ateDecode)?(?![A-Za-z])")
+_checked: tuple[int, int] | None = None  # (len, hash) of the last bytes found safe: read twice per document
+
+
+def check_streams(data: bytes) -> None:
+    """Raise UnreadableDocument when a Flate stream of the PDF inflates past the bounds."""
+    global _checked
+    key = (len(data), hash(data))
+    if key == _checked:
+        return
+    import zlib
+
+    view = memoryview(data)
+    total = 0
+    for m in _STREAM.finditer(data):
+        head = data[max(0, m.start() - 2048):m.start()]
+        dict_start = head.rfind(b"obj")
+        if not _FLATE.search(head[dict_start + 3 if dict_start >= 0 else 0:]):
+            continue
+        end = data.find(b"endstream", m.end())
+        end = len(data) if end < 0 else end
+        d = zlib.decompressobj()
+        out = 0
+        pos = m.end()
+        try:
+            while pos < end and not d.eof:
+                piece = d.decompress(view[pos:min(end, pos + 65536)], 1 << 20)
+                pos += 65536
+                out += len(piece)
+                while d.unconsumed_tail and not d.eof and out <= MAX_STREAM_BYTES:
+                    out += len(d.decompress(d.unconsumed_tail, 1 << 20))
+                if out > MAX_STREAM_BYTES:
+                    raise UnreadableDocument(
+                        f"PDF stream at byte {m.start()} inflates past {MAX_STREAM_BYTES >> 20} MB from"
+                        f" {pos - m.end()} bytes (a decompression bomb?): refused")
+        except zlib.error:
+            pass  # not Flate after all, or damaged (or encrypted): the parser decides
+        total += out
+        if total > MAX_INFLATED_BYTES:
+            raise UnreadableDocument(f"PDF streams inflate past {MAX_INFLATED_BYTES >> 20} MB in all: refused")
+    _checked = key
+
+
+def pdf_error(e: BaseException, what: str = "unreadable PDF") -> UnreadableDocument:
+    """The UnreadableDocument for an exception of pdfplumber/pdfminer, saying plainly when the file
+    is encrypted (pdfplumber wraps pdfminer's errors in a PdfminerException with an empty text)."""
+    inner = [e, *(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))]
+    if e.__cause__ is not None:
+        inner.append(e.__cause__)
+    names = {type(x).__name__ for x in inner}
+    if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning", "PDFKeyError"} \
+            or (names & {"PDFSyntaxError"} and "encrypt" in str(e).lower()):
+        return UnreadableDocument("PDF is encrypted: it opens only with a password, so its text cannot be read"
+                                  f" ({', '.join(sorted(names - {type(e).__name__})) or type(e).__name__})")
+    shown = inner[-1] if len(inner) > 1 and not str(e) else e
+    return UnreadableDocument(f"{what}: {type(shown).__name__}: {shown}".rstrip(": "))
 
 
 @dataclass
@@ -1079,13 +1149,15 @@ def grids_from_pdf(data: bytes) -> list[Grid]:
         raise UnreadableDocument("not a PDF (no %PDF- header)")
     if b"%%EOF" not in data[-EOF_WINDOW:]:
         raise UnreadableDocument("truncated PDF (no %%EOF marker near the end)")
+    check_streams(data)
     try:
         import pdfplumber
 
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # pdfminer raises a zoo of types on broken files
-        raise UnreadableDocument(f"unreadable PDF: {type(e).__name__}: {e}") from None
+        raise pdf_error(e) from None
     parts: list[_Part] = []
+    skipped = 0
     frags: list[list[_Frag]] = []  # per page: the text outside ruled tables and page margins
     prev_tail = ""
     try:
@@ -1096,6 +1168,9 @@ def grids_from_pdf(data: bytes) -> list[Grid]:
             if len(pages) > MAX_PAGES:
                 raise UnreadableDocument(f"PDF has {len(pages)} pages (limit {MAX_PAGES})")
             for n, page in enumerate(pages):
+                if n == MAX_TABLE_PAGES:  # ~0.3 s a page: a report's tables sit in its first pages
+                    skipped = len(pages) - n
+                    break
                 tables = sorted(page.find_tables(), key=lambda t: (t.bbox[1], t.bbox[0]))
                 boxes = [t.bbox for t in tables]
                 body = [ch for ch in page.chars if not any(_inside(ch, b) for b in boxes)]
@@ -1122,7 +1197,7 @@ def grids_from_pdf(data: bytes) -> list[Grid]:
     except UnreadableDocument:
         raise
     except Exception as e:
-        raise UnreadableDocument(f"unreadable PDF content: {type(e).__name__}: {e}") from None
+        raise pdf_error(e, "unreadable PDF content") from None
     merged: list[_Part] = []
     for p in parts:
         if merged and _continues(merged[-1], p):
@@ -1142,4 +1217,6 @@ def grids_from_pdf(data: bytes) -> list[Grid]:
                 continue
         found.append(((p.page, p.bbox[1]), g))
     found.sort(key=lambda kg: kg[0])
+    if skipped and found:
+        found[0][1].notes.append(f"tables read from the first {MAX_TABLE_PAGES} pages only; {skipped} later pages not read")
     return [g for _, g in found]

@@ -1,11 +1,17 @@
 """Open Office zip packages (DOCX, XLSX) without trusting them.
 
 Before any member is decompressed the central directory is checked: member count, every member's
-declared size, the total, and the compression ratio of large members. Members are then read in
-small chunks: Python's zipfile stops a member at its declared size (and fails on a CRC mismatch),
-but only a chunked read also bounds the memory one inflate call may take (``ZipFile.read`` inflates
-a lying member in one call). Libraries that read packages themselves (openpyxl) get a re-packed,
-uncompressed copy built from these bounded reads (:func:`repack`).
+declared size, the total, the compression ratio of large members, and the compression method: only
+stored and deflate, the two methods the Office Open XML packaging rules allow (ECMA-376 part 2).
+bzip2 and LZMA members are refused, not read: Python's zipfile inflates them without an output bound
+(one 4 KB chunk of bzip2 can become gigabytes before the declared size is compared), so a 3 KB
+package whose headers understate its size would take gigabytes of memory.
+
+Members are then read in small chunks, counting the bytes that really come out: zipfile's deflate
+reader inflates at most the requested length per call and stops a member at its declared size (a
+member that inflates past it fails its CRC), so no read of a package takes more than its checked
+declared sizes, whatever its headers claim. Libraries that read packages themselves (openpyxl) get
+a re-packed, uncompressed copy built from these bounded reads (:func:`repack`).
 """
 from __future__ import annotations
 
@@ -19,6 +25,9 @@ MAX_MEMBER_BYTES = 100 * 1024 * 1024
 MAX_TOTAL_BYTES = 160 * 1024 * 1024
 MAX_RATIO = 200  # for members larger than RATIO_FLOOR bytes
 RATIO_FLOOR = 4 * 1024 * 1024
+METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "deflate64", 93: "zstd", 95: "xz",
+                 98: "PPMd", 99: "AES"}
 
 
 def open_package(data: bytes, what: str) -> zipfile.ZipFile:
@@ -36,6 +45,11 @@ def open_package(data: bytes, what: str) -> zipfile.ZipFile:
     for info in infos:
         if info.flag_bits & 0x1:
             raise UnreadableDocument(f"{what} package is encrypted")
+        if info.compress_type not in METHODS:
+            method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+            raise UnreadableDocument(
+                f"{what} member {info.filename} is compressed with {method}: an Office package uses only stored"
+                " or deflate members (and other methods are read without a bound on their output): refused")
         size = info.file_size
         if size > MAX_MEMBER_BYTES:
             raise UnreadableDocument(f"{what} member {info.filename} would inflate to {size} bytes: refused")
@@ -49,11 +63,13 @@ def open_package(data: bytes, what: str) -> zipfile.ZipFile:
 
 
 def read_member(zf: zipfile.ZipFile, name: str, what: str) -> bytes:
-    """One member's bytes, inflated in bounded chunks."""
+    """One member's bytes, inflated in bounded chunks, never more than its checked declared size."""
     try:
         info = zf.getinfo(name)
     except KeyError:
         raise UnreadableDocument(f"{what} package lacks {name}") from None
+    if info.compress_type not in METHODS:  # a ZipFile not from open_package
+        raise UnreadableDocument(f"{what} member {name}: compression method {info.compress_type} refused")
     chunks, got = [], 0
     try:
         with zf.open(info) as f:

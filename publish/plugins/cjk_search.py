@@ -24,6 +24,13 @@ Also registered, for canned queries:
 * ``cjk_snippet(text, q)`` — the words of ``q`` in context, marked 【like this】 (the index holds
   segmented text, so FTS5's own ``snippet()`` would show spaced-out characters).
 
+Bounds: a Python function called from SQL runs to its end before SQLite can look at Datasette's
+time limit again, so an unbounded argument (arbitrary SQL can build a 4M-character string) would hold
+a SQL thread for tens of seconds. Every function here bounds its input first
+(``extract.cjk.MAX_QUERY_CHARS``, ``MAX_TEXT_CHARS``): a query is searched by its first 1,000
+characters, ``cjk_snippet`` reads the first 200,000 characters of a text, and ``cjk_segment`` refuses a
+longer text with an error rather than index part of it.
+
 Caveats:
 
 * the override is instance-wide: every FTS table searched through this
@@ -39,12 +46,24 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from extract.cjk import NOTHING, marked_snippet, match_query, segment
+from extract.cjk import MAX_QUERY_CHARS, MAX_TEXT_CHARS, NOTHING, marked_snippet, match_query, segment
+
+
+def _bounded(value, limit: int) -> str | None:
+    """A SQL argument as text, at most ``limit`` characters (cut before any conversion, so that a
+    4 MB blob costs no more than a short one); None for NULL."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value[:limit]
+    if isinstance(value, bytes):
+        return value[:limit * 4].decode("utf-8", "replace")[:limit]
+    return str(value)[:limit]
 
 
 def _match(q):
     try:
-        return match_query(q)
+        return match_query(_bounded(q, MAX_QUERY_CHARS))
     except Exception:  # a SQL function must not raise: that would be a 500 / SQL error
         return NOTHING
 
@@ -52,15 +71,20 @@ def _match(q):
 def _segment(text):
     if text is None:
         return None
+    if not isinstance(text, (str, bytes)):
+        text = str(text)  # a number
+    if len(text) > MAX_TEXT_CHARS:  # str: characters, bytes: bytes; either way nothing is converted yet
+        raise ValueError(f"cjk_segment: text longer than {MAX_TEXT_CHARS} characters")
     try:
-        return segment(text if isinstance(text, str) else str(text))
+        return segment(text if isinstance(text, str) else _bounded(text, MAX_TEXT_CHARS))
     except Exception:
         return ""
 
 
 def _snippet(text, q):
     try:
-        return marked_snippet(text if isinstance(text, str) else "", q if isinstance(q, str) else "")
+        return marked_snippet(text[:MAX_TEXT_CHARS] if isinstance(text, str) else "",
+                              _bounded(q, MAX_QUERY_CHARS) or "")
     except Exception:
         return ""
 

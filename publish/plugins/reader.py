@@ -16,14 +16,14 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from publish import STATIC_MOUNT, archive_database, pages
+from publish import archive_database, pages, static_url
 
 ARCHIVE_COLUMNS = {"id", "title", "agency", "agency_id", "year", "published", "province", "text", "is_current"}
 
 
 @hookimpl
 def extra_css_urls(template, database, table, columns, view_name, request, datasette):
-    return [datasette.urls.path(f"/{STATIC_MOUNT}/nianbao.css")]
+    return [static_url(datasette, "nianbao.css")]
 
 
 @hookimpl

@@ -5,7 +5,8 @@
   the URL's hash (``index#3094``), else every TREE node named like 年报 / 年度报告, and asks the API
   for page 1: ``/{dept}/gkmlpt/api/all/{classify_id}?page=1&sid={SID}``.
 * API answer: JSON ``{classify:{id,name,post_count}, articles:[{id,title,date(unix),url,post_url,
-  attachment:[…]}], total}``. Links come from ``articles`` (``url``, else ``post_url``; ``date`` is a
+  attachment:[…]}], total}``. Links come from ``articles`` (``url``, else ``post_url``, else built from ``id`` by
+  :func:`article_url` as the front end does; ``date`` is a
   Unix time, read in China time). The answer to page 1 schedules pages 2..⌈total/len(articles)⌉.
   Those requests are ``optional``: some sites serve page 1 only and answer 404 for page ≥ 2, and
   that 404 means "no more pages here", not a broken site (what page 1 listed is all one can get).
@@ -106,6 +107,21 @@ def api_url(page_url: str, classify_id: int | str, page: int, sid: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{prefix}/gkmlpt/api/all/{classify_id}?page={page}&sid={sid}"
 
 
+def article_url(page_url: str, post_id) -> str | None:
+    """An article's page built from its id, as the gkmlpt front end does when ``url`` is empty:
+    ``…/{dept}/gkmlpt/content/{id // 1000000}/{id // 1000}/post_{id}.html`` beside the API."""
+    try:
+        pid = int(str(post_id).strip())
+    except (TypeError, ValueError):
+        return None
+    if pid <= 0:
+        return None
+    parts = urlsplit(page_url)
+    k = parts.path.find("/gkmlpt/")
+    prefix = parts.path[:k] if k >= 0 else ""
+    return f"{parts.scheme}://{parts.netloc}{prefix}/gkmlpt/content/{pid // 1000000}/{pid // 1000}/post_{pid}.html"
+
+
 def _date(ts) -> str | None:
     try:
         return datetime.fromtimestamp(int(ts), CST).strftime("%Y-%m-%d")
@@ -140,7 +156,7 @@ class GkmlptPlatform(Platform):
         for a in arts:
             if not isinstance(a, dict):
                 continue
-            href = a.get("url") or a.get("post_url")
+            href = a.get("url") or a.get("post_url") or article_url(url, a.get("id"))
             title = clean(a.get("title"))
             if href and title:
                 out.append(Link(urljoin(url, href), title, _date(a.get("date") or a.get("created_at"))))
