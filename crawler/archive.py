@@ -147,6 +147,21 @@ class Archive:
             db["problems"].create_index(["agency_id"], if_not_exists=True)
             db["problems"].create_index(["report_id"], if_not_exists=True)
             db["agency_runs"].create_index(["agency_id"], if_not_exists=True)
+            # incremental extract: a page's captures and its attachments found by address, the
+            # captures to retry by problem code, links removed since a crawl run, removed reports
+            db["captures"].create_index(["url"], if_not_exists=True)
+            db["captures"].create_index(["parent_url"], if_not_exists=True)
+            db["problems"].create_index(["code"], if_not_exists=True)
+            db["report_links"].create_index(["removed_run_id"], if_not_exists=True)
+            db.execute("create index if not exists reports_removed on reports(removed_at)"
+                       " where removed_at is not null")
+            db.execute("create index if not exists checks_failing on checks(report_id) where outcome = 'fail'")
+            if "extract_runs" not in db.table_names():
+                db["extract_runs"].create({
+                    "id": int, "started_at": str, "finished_at": str, "extractor": str, "mode": str,
+                    "last_capture_id": int, "last_crawl_run_id": int, "captures": int, "reports": int,
+                    "problems": int, "counts": str,
+                }, pk="id")
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.write_labels()
         self.ensure_views()
@@ -391,6 +406,79 @@ class Archive:
             " a.county, a.level from captures c join agencies a on a.id = c.agency_id"
             " where c.kind = 'report' and c.ok = 1 and c.sha256 is not null"
             " order by c.first_fetched_at, c.id"))
+
+    # -- incremental extract -------------------------------------------------------------
+
+    RETRY_CODES = ("blob_missing", "blob_corrupt", "blob_unreadable", "extract_failed")
+
+    def last_extract(self, extractor: str) -> dict | None:
+        """The last finished extract run made by ``extractor`` (None: the next run is a full one)."""
+        rows = list(self.db.query(
+            "select * from extract_runs where finished_at is not null and extractor = ? order by id desc limit 1",
+            [extractor]))
+        return rows[0] if rows else None
+
+    def start_extract(self, extractor: str, mode: str) -> dict:
+        """Where this extract starts: every capture up to the newest now stored is its to read."""
+        top = self.conn.execute("select coalesce(max(id), 0) from captures").fetchone()[0]
+        crawl = self.conn.execute("select coalesce(max(id), 0) from crawl_runs").fetchone()[0]
+        with self.transaction():
+            rid = self.db["extract_runs"].insert({
+                "started_at": utcnow(), "extractor": extractor, "mode": mode, "last_capture_id": top,
+                "last_crawl_run_id": crawl}).last_pk
+        return {"id": rid, "last_capture_id": top, "last_crawl_run_id": crawl}
+
+    def finish_extract(self, run_id: int, counts: dict) -> None:
+        with self.transaction():
+            self.db["extract_runs"].update(run_id, {
+                "finished_at": utcnow(), "captures": counts.get("captures"), "reports": counts.get("reports"),
+                "problems": counts.get("problems"),
+                "counts": json.dumps(counts, default=str, ensure_ascii=False, sort_keys=True)})
+
+    def changed_report_captures(self, after: int, upto: int):
+        """The report captures an incremental extract reads: those stored after capture ``after``
+        (new pages and new versions), the latest of each page whose attachments changed, and those a
+        damaged blob or a reader failure left unread last time. Every lookup is by index."""
+        retry = ",".join("?" * len(self.RETRY_CODES))
+        return list(self.db.query(
+            f"""with pages(url) as (
+                  select url from captures where id > :after and id <= :upto and kind = 'report' and ok = 1
+                  union select parent_url from captures where id > :after and id <= :upto and kind = 'attachment'
+                    and ok = 1 and parent_url is not null
+                  union select c.url from problems p join captures c on c.id = p.capture_id
+                    where p.code in ({retry}) and c.kind = 'report'
+                  union select c.parent_url from problems p join captures c on c.id = p.capture_id
+                    where p.code in ({retry}) and c.kind = 'attachment' and c.parent_url is not null
+                ),
+                retried(id) as (select capture_id from problems where code in ({retry}))
+                select c.*, a.name as agency_name, a.aliases as agency_aliases, a.province, a.city,
+                  a.county, a.level from pages join captures c on c.url = pages.url
+                  join agencies a on a.id = c.agency_id
+                where c.kind = 'report' and c.ok = 1 and c.sha256 is not null and c.id <= :upto
+                  and (c.id > :after or c.id in (select id from retried)
+                       or c.id = (select max(c2.id) from captures c2 where c2.url = c.url and c2.kind = 'report'
+                                  and c2.ok = 1 and c2.sha256 is not null and c2.id <= :upto))
+                order by c.first_fetched_at, c.id""".replace(":after", str(int(after))).replace(":upto", str(int(upto))),
+            [*self.RETRY_CODES, *self.RETRY_CODES, *self.RETRY_CODES]))
+
+    def sync_removed(self, since_crawl_run: int) -> int:
+        """Reports whose link vanished from its list since crawl run ``since_crawl_run``, or came back,
+        take the link's ``removed_at`` (an unchanged page is not re-read to learn it)."""
+        with self.transaction():
+            gone = self.conn.execute(
+                "update reports set removed_at = (select l.removed_at from report_links l"
+                " where l.agency_id = reports.agency_id and l.url = reports.url)"
+                " where id in (select r.id from report_links l join reports r"
+                " on r.agency_id = l.agency_id and r.url = l.url where l.removed_run_id > ?)",
+                [since_crawl_run]).rowcount
+            back = self.conn.execute(
+                "update reports set removed_at = null where id in (select r.id from reports r"
+                " join report_links l on l.agency_id = r.agency_id and l.url = r.url"
+                " where r.removed_at is not null and l.removed_at is null)").rowcount
+        return gone + back
+
+    def failing_checks(self) -> int:
+        return self.conn.execute("select count(*) from checks where outcome = 'fail'").fetchone()[0]
 
     def save_report(self, row: dict) -> int:
         """Upsert one report version, keyed by (url, sha256), and renumber that URL's versions."""

@@ -100,6 +100,7 @@ class ExtractRun:
                        "attachments": 0, "cells": 0, "checks_failed": 0, "duplicates": 0, "kept": 0}
         self.codes: Counter = Counter()
         self.damaged: list[dict] = []  # captures whose stored bytes are missing, corrupt or unreadable
+        self.touched: set[tuple[str, int]] = set()  # (agency, year) of every report saved
 
     def problem(self, *, code: str, **kw) -> None:
         self.archive.save_problem(code=code, **kw)
@@ -111,7 +112,8 @@ class ExtractRun:
                 "over_budget": self.codes.get("over_budget", 0)}
 
 
-def run_extract(archive: Archive, progress: bool = True, budget: Budget | None = Budget()) -> dict:
+def run_extract(archive: Archive, progress: bool = True, budget: Budget | None = Budget(),
+                full: bool = False) -> dict:
     """Every stored report capture → its report, cells, checks, problems and search entry.
 
     Each capture is one transaction (the report row, its cells, checks, problems and search entry
@@ -124,11 +126,22 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
     :func:`summary` prints.
 
     Every document is read in a worker process under ``budget`` (extract.budget: seconds and
-    memory; ``None`` reads in this process, for benchmarks), one at a time."""
+    memory; ``None`` reads in this process, for benchmarks), one at a time.
+
+    Incremental: only what changed since the last finished run of this extractor is read (new
+    captures, pages whose attachments changed, captures left unread by damage), the cross-year
+    checks re-run only for the agency-years touched, and the search index is kept row by row. A
+    new ``EXTRACTOR_VERSION``, an archive never extracted, or ``full`` reads everything."""
     global _pool
     archive.ensure_fts()
-    captures = archive.report_captures()
+    previous = None if full else archive.last_extract(EXTRACTOR_VERSION)
+    mark = archive.start_extract(EXTRACTOR_VERSION, "incremental" if previous else "full")
+    if previous:
+        captures = archive.changed_report_captures(previous["last_capture_id"], mark["last_capture_id"])
+    else:
+        captures = archive.report_captures()
     run = ExtractRun(archive, len(captures))
+    run.counts["mode"] = "incremental" if previous else "full"
     if _pool is not None:  # left by a run that raised
         _pool.close()
     _pool = DocumentPool(1, budget) if budget is not None else None
@@ -147,9 +160,16 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
     if _pool is not None:
         _pool.close()
         _pool = None
-    run.counts["checks_failed"] = cross_year_checks(archive)
-    run.counts["indexed"] = archive.rebuild_fts()
+    if previous:
+        run.counts["removals_synced"] = archive.sync_removed(previous["last_crawl_run_id"])
+        cross_year_checks(archive, run.touched)
+        run.counts["checks_failed"] = archive.failing_checks()
+        run.counts["indexed"] = archive.conn.execute("select count(*) from reports_fts").fetchone()[0]
+    else:
+        run.counts["checks_failed"] = cross_year_checks(archive)
+        run.counts["indexed"] = archive.rebuild_fts()
     counts = run.result()
+    archive.finish_extract(mark["id"], {k: v for k, v in counts.items() if k != "damaged"})
     log.debug("extract: %s", counts)
     return counts
 
@@ -345,6 +365,8 @@ def _extract_capture(archive: Archive, run: ExtractRun, cap: dict) -> None:
             "extracted_at": utcnow(), "extractor": EXTRACTOR_VERSION,
         })
         archive.save_tables(rid, doc.cells, doc.checks, cap["id"], table_captures)
+        if year is not None:
+            run.touched.add((cap["agency_id"], year))
         counts["reports"] += 1
         counts["cells"] += len(doc.cells)
         for p in doc.problems:
@@ -361,7 +383,9 @@ def _extract_capture(archive: Archive, run: ExtractRun, cap: dict) -> None:
 
 def summary(counts: dict) -> list[str]:
     """The lines `nianbao extract` ends with: what was built, what could not be read and why."""
-    lines = [f"extract: {counts['reports']} reports from {counts['captures']} report pages"
+    mode = counts.get("mode", "full")
+    read = "report pages" if mode == "full" else "report pages new or changed since the last extract"
+    lines = [f"extract ({mode}): {counts['reports']} reports from {counts['captures']} {read}"
              f" ({counts['attachments']} attachments read, {counts['duplicates']} pages duplicating"
              f" another report, {counts['not_reports']} pages that were not reports); {counts['cells']} cells,"
              f" {counts['checks_failed']} failed checks, {counts.get('indexed', 0)} reports in the search index"]
@@ -382,17 +406,36 @@ def summary(counts: dict) -> list[str]:
     return lines
 
 
-def cross_year_checks(archive: Archive) -> int:
-    """Re-run every current report's checks with the same agency's previous-year report, so the
-    continuity rules (carried_forward(y−1) = carried_over(y), in_force chains) are assessed."""
-    current = list(archive.db.query(
-        "select id, agency_id, year, template from reports where is_current = 1 and cells > 0"
-        " and year is not null order by agency_id, year"))
-    by_key = {(r["agency_id"], r["year"]): r for r in current}
+def cross_year_checks(archive: Archive, touched: set[tuple[str, int]] | None = None) -> int:
+    """Re-run current reports' checks with the same agency's previous-year report, so the
+    continuity rules (carried_forward(y−1) = carried_over(y), in_force chains) are assessed: every
+    report, or (incremental) those of the ``touched`` agency-years and the years after them."""
+    if touched is None:
+        current = list(archive.db.query(
+            "select id, agency_id, year, template from reports where is_current = 1 and cells > 0"
+            " and year is not null order by agency_id, year"))
+        by_key = {(r["agency_id"], r["year"]): r for r in current}
+    else:
+        keys = {k for a, y in touched for k in ((a, y - 1), (a, y), (a, y + 1))}
+        by_key = {}
+        for a, y in sorted(keys):
+            row = archive.conn.execute(
+                "select id, agency_id, year, template from reports where agency_id = ? and year = ?"
+                " and is_current = 1 and cells > 0 order by id desc limit 1", [a, y]).fetchone()
+            if row:
+                by_key[(a, y)] = dict(zip(("id", "agency_id", "year", "template"), row))
+        current = list({by_key[(a, y)]["id"]: by_key[(a, y)] for a, y0 in sorted(touched)
+                        for y in (y0, y0 + 1) if (a, y) in by_key}.values())
+        # versions superseded tonight keep only their own checks, as a full extract gives them
+        for a, y in sorted(touched):
+            for rid, template in archive.conn.execute(
+                    "select id, template from reports where agency_id = ? and year = ? and is_current = 0"
+                    " and cells > 0", [a, y]).fetchall():
+                current.append({"id": rid, "agency_id": a, "year": None, "template": template})
     failed = 0
     with archive.transaction():  # one step: every report's checks change together, or none
         for r in current:
-            prev = by_key.get((r["agency_id"], r["year"] - 1))
+            prev = by_key.get((r["agency_id"], r["year"] - 1)) if r["year"] is not None else None
             tables = archive.load_tables(r["id"])
             checks = run_checks(tables, r["template"], archive.load_tables(prev["id"]) if prev else None)
             archive.save_checks(r["id"], checks)

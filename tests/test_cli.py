@@ -36,6 +36,7 @@ def test_extract_without_archive_is_a_clear_error(tmp_path):
     assert out.returncode != 0 and "does not exist" in out.stderr
 
 
+@pytest.mark.slow  # a whole demo build (~30 s): CI runs it in `make test-all`
 def test_demo_builds_then_serves(tmp_path):
     """`nianbao demo` (what `make demo` runs): replica → crawl → extract → Datasette answering."""
     port = free_port()

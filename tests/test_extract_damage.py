@@ -26,7 +26,7 @@ from tests.conftest import NIANBAO, ROOT, query, run_cli
 # content types that send a document through OCR or LibreOffice (seconds each): left out of the copy
 SLOW_TYPES = ("image/%", "application/msword", "application/octet-stream", "application/wps%")
 
-DERIVED = ("cells", "checks", "problems", "reports")
+DERIVED = ("cells", "checks", "problems", "reports", "extract_runs")
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -156,7 +156,7 @@ def small(crawled, tmp_path_factory):
             (f"delete from reports where agency_id not in ({marks})", keep),
             (f"delete from captures where agency_id not in ({marks})", keep))
     before = snapshot(db)
-    extract(db, blobs)
+    extract(db, blobs, "--full")
     base = snapshot(db)
     # re-extracting what the session's extract built changes nothing
     assert base == before
@@ -190,7 +190,9 @@ def test_missing_and_corrupt_blobs_are_problems_of_their_captures(small, work):
     for cid, (how, _code) in targets.items():
         damage(blobs, by_id[cid]["sha256"], how)
 
-    out = extract(db, blobs)  # damaged inputs are data: the run finishes, exit 0
+    # damage to what was already extracted is found when it is read again (--full); then it is
+    # data: the run finishes, exit 0
+    out = extract(db, blobs, "--full")
     got = snapshot(db)
     # every report, its cells, checks and search entry are what the undamaged extract made; the
     # damaged ones keep what the earlier extract read
@@ -285,7 +287,7 @@ def test_a_capture_whose_extraction_fails_is_a_problem_and_the_run_goes_on(small
     base = small["snap"]
     agency = small["keep"][0]
     execute(db, ("update agencies set aliases = '[broken' where id = ?", [agency]))
-    out = extract(db, blobs)
+    out = extract(db, blobs, "--full")
     got = snapshot(db)
     assert (got["reports"], got["cells"], got["checks"]) == (base["reports"], base["cells"], base["checks"])
     pages = {r["id"] for r in query(db, "select id from captures where agency_id = ? and kind = 'report'"

@@ -63,6 +63,9 @@ def test_nightly_is_cheap_versioned_and_loud(site, tmp_path):
     fetched = q(db, "select kind, last_run_id, not_modified_count from captures where ok = 1 and kind in ('report', 'attachment')")
     assert fetched and all(c["not_modified_count"] >= 1 for c in fetched if c["last_run_id"] == 2)
     assert q(db, "select count(*) n from reports")[0]["n"] == reports_before
+    # ... and its extract read nothing: nothing new was stored
+    assert q(db, "select mode, captures from extract_runs order by id desc limit 1") == [
+        {"mode": "incremental", "captures": 0}]
 
     # 3rd night: one report edited, one removed.
     edited = trs_report(web, "xinjiang-mzt", 2022)
@@ -81,6 +84,10 @@ def test_nightly_is_cheap_versioned_and_loud(site, tmp_path):
     assert versions == [{"version": 1, "is_current": 0}, {"version": 2, "is_current": 1}]
     gone = q(db, "select url from reports where removed_at is not null")
     assert [r["url"] for r in gone] == [server.url(removed.host, removed.path)], "exactly one removed mark"
+    # the night's extract read only the edited page, and gives what reading everything again gives
+    third = q(db, "select mode, captures from extract_runs order by id desc limit 1")[0]
+    assert third["mode"] == "incremental" and 1 <= third["captures"] <= 2, third
+    assert archive_state(db) == archive_state(full_extract_of(db, tmp_path / "full"))
 
     # 4th night: a redesign breaks one agency's column; only that agency joins the failing.
     break_list(web, "changde-mzj")
@@ -91,11 +98,29 @@ def test_nightly_is_cheap_versioned_and_loud(site, tmp_path):
     assert q(db, "select count(*) n from reports where agency_id = 'changde-mzj' and removed_at is null")[0]["n"] >= 9
 
 
+def full_extract_of(db, work):
+    """A copy of the archive ``db`` extracted again from all its captures (``extract --full``)."""
+    import sqlite3
+
+    work.mkdir()
+    copy = work / "archive.db"
+    with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    run_cli("extract", "--full", "--db", str(copy), "--blobs", str(db.parent / "data" / "blobs"), "--no-progress")
+    return copy
+
+
 def archive_state(db):
-    """What must be identical between an interrupted-and-resumed crawl and an uninterrupted one."""
+    """What must be identical between an interrupted-and-resumed crawl and an uninterrupted one,
+    and between an incremental extract and a full one."""
     return {
-        "reports": sorted((r["url"], r["sha256"], r["version"], r["is_current"], r["year"], r["title"])
+        "reports": sorted((r["url"], r["sha256"], r["version"], r["is_current"], r["year"], r["title"],
+                           r["removed_at"], r["checks_failed"], r["text"])
                           for r in q(db, "select * from reports")),
+        "problems": sorted((r["url"], r["stage"], r["code"], r["message"]) for r in q(
+            db, "select url, stage, code, message from problems")),
+        "search": sorted((r["url"], r["sha256"], r["title"]) for r in q(
+            db, "select r.url, r.sha256, f.title from reports_fts f join reports r on r.id = f.rowid")),
         "cells": sorted(tuple(r.values()) for r in q(
             db, 'select r.url, c."table", c."row", c.col, c.raw, c.value, c.kind from cells c'
                 " join reports r on r.id = c.report_id")),
@@ -106,6 +131,7 @@ def archive_state(db):
     }
 
 
+@pytest.mark.slow  # two whole crawls and extracts (~45 s): CI runs it in `make test-all`
 def test_sigkill_mid_crawl_then_rerun_equals_uninterrupted(tmp_path):
     web = replica_web()
     with ReplicaServer(web, port=0, delay=0.03) as server:
