@@ -439,7 +439,8 @@ class Archive:
         """The report captures an incremental extract reads: those stored after capture ``after``
         (new pages and new versions), the latest of each page whose attachments changed, and those a
         damaged blob or a reader failure left unread last time. Every lookup is by index."""
-        retry = ",".join("?" * len(self.RETRY_CODES))
+        codes = {f"code{k}": c for k, c in enumerate(self.RETRY_CODES)}
+        retry = ",".join(f":{k}" for k in codes)
         return list(self.db.query(
             f"""with pages(url) as (
                   select url from captures where id > :after and id <= :upto and kind = 'report' and ok = 1
@@ -458,8 +459,7 @@ class Archive:
                   and (c.id > :after or c.id in (select id from retried)
                        or c.id = (select max(c2.id) from captures c2 where c2.url = c.url and c2.kind = 'report'
                                   and c2.ok = 1 and c2.sha256 is not null and c2.id <= :upto))
-                order by c.first_fetched_at, c.id""".replace(":after", str(int(after))).replace(":upto", str(int(upto))),
-            [*self.RETRY_CODES, *self.RETRY_CODES, *self.RETRY_CODES]))
+                order by c.first_fetched_at, c.id""", {"after": after, "upto": upto, **codes}))
 
     def sync_removed(self, since_crawl_run: int) -> int:
         """Reports whose link vanished from its list since crawl run ``since_crawl_run``, or came back,

@@ -208,13 +208,13 @@ def _read_picture_sequence(archive: Archive, cap: dict, pictures: list[dict], at
         atts.append((kept[0], pdoc))
         return
     # one entry per picture that starts a table, so each table's cells name their own capture
+    # (_merge keeps only the table problems about the tables each entry holds)
+    first = min(starts.values())
     for k in sorted(set(starts.values())):
         mine = [t for t, i in starts.items() if i == k]
-        part = Document(url=pdoc.url, format=pdoc.format, text=pdoc.text if k == min(starts.values()) else "",
+        part = Document(url=pdoc.url, format=pdoc.format, text=pdoc.text if k == first else "",
                         template=pdoc.template, tables={t: pdoc.tables[t] for t in mine},
-                        cells=[c for c in pdoc.cells if c.table in mine],
-                        problems=[p for p in pdoc.problems
-                                  if p.code not in TABLE_PROBLEMS or p.message.startswith(tuple(f"{t}:" for t in mine))])
+                        cells=[c for c in pdoc.cells if c.table in mine], problems=list(pdoc.problems))
         atts.append((kept[k], part))
 
 

@@ -306,9 +306,7 @@ def read_binary(data: bytes, fmt: str, doc: Document) -> None:
                                              " was found on its pages")
         elif fmt == "docx":
             doc.text = docx_text(data)
-            grids = grids_from_docx(data)
-            if not all(parse_tables(grids).found.values()):
-                grids = _with_docx_pictures(data, grids, doc)
+            grids = _with_docx_pictures(data, grids_from_docx(data), doc)
         elif fmt == "xlsx":
             grids = grids_from_xlsx(data)
             doc.text = grid_text(grids)
@@ -348,10 +346,13 @@ def _with_docx_pictures(data: bytes, grids: list, doc: Document) -> list:
     joined. Kept only when they give a standard table the cells did not."""
     from extract.grids.image import grids_from_docx_images
 
+    found = parse_tables(grids).found
+    if all(found.values()):
+        return grids
     pictured = grids_from_docx_images(data)
     if not pictured:
         return grids
-    before = sum(map(bool, parse_tables(grids).found.values()))
+    before = sum(map(bool, found.values()))
     if sum(map(bool, parse_tables([*grids, *pictured]).found.values())) <= before:
         return grids
     doc.add("tables_by_ocr", f"{len(pictured)} table(s) read by OCR from pictures in the Word file;"
