@@ -19,13 +19,15 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/nianbao demo
 
-## The default test suite (< 5 minutes on 2 cores)
+## The default test suite (< 5 minutes on 2 cores), one worker per core (pytest-xdist; tests/conftest.py
+## keeps each test file, and the files sharing the replica crawl, in one worker). TEST_WORKERS=0: serial.
+TEST_WORKERS ?= auto
 test: $(STAMP) system-deps
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" -n $(TEST_WORKERS)
 
 ## Everything, slow suites included (CI runs this after `make test`)
 test-all: $(STAMP) system-deps
-	$(BIN)/pytest -q -m "slow" || [ $$? -eq 5 ]
+	$(BIN)/pytest -q -m "slow" -n $(TEST_WORKERS) || [ $$? -eq 5 ]
 
 bench: $(STAMP)
 	$(BIN)/python bench/extract.py
@@ -34,11 +36,12 @@ bench: $(STAMP)
 
 ## Debian tools: headless Chromium (browser checks), antiword (DOC text when LibreOffice is absent)
 ## and LibreOffice without GUI (`soffice`: DOC, WPS, ET and stubborn XLS converted to DOCX / XLSX).
+## redis-server: the shared frontier of a distributed crawl (tests start their own on the loopback).
 ## Each entry is tool=packages; a tool `command -v` finds is left alone. LibreOffice comes without
 ## recommends (apparmor, python3-uno, Math, spell checkers: 25 MB it does not need; ~310 MB remain).
 ## Where they cannot be installed, the dependent checks skip with a reason and such files say
 ## "needs converter".
-SYSTEM_TOOLS := chromium=chromium antiword=antiword
+SYSTEM_TOOLS := chromium=chromium antiword=antiword redis-server=redis-server
 SYSTEM_TOOLS_LEAN := soffice=libreoffice-writer-nogui,libreoffice-calc-nogui
 system-deps:
 	@full=""; lean=""; \

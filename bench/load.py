@@ -1,6 +1,6 @@
 """Load test: the public pages under 50 concurrent connections, on the loopback.
 
-    python bench/load.py [--db archive.db] [--connections 50] [--seconds 8]
+    python bench/load.py [--db archive.db] [--connections 50] [--seconds 8] [--workers 1 2]
 
 Serves the archive with a real ``nianbao serve`` child (without ``--db`` the demo archive is built first
 in a temporary folder, as ``bench/pages.py`` does) and, page by page, keeps ``--connections`` HTTP/1.1
@@ -13,6 +13,9 @@ byte read, and answers that were not 200. Pages:
   computed (the server's page cache never answers): the cost of a page nobody asked for before;
 * the CSV stream of every cell (``cells.csv?_stream=on``) alone, then while the connections load the
   reports page: whether it completes, its time, and its rows against ``select count(*) from cells``.
+
+With ``--workers 1 2`` the whole run is repeated with ``nianbao serve --workers 2`` (two server
+processes): what a page nobody asked for costs scales with the cores the server may use.
 
 Target (issue 11): at 50 connections, p99 of the reports page and the search under 1 s; the CSV stream
 completes. The client is a minimal asyncio HTTP/1.1 client (no dependency, little CPU of its own), but
@@ -186,12 +189,16 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=8, help="load per page")
     ap.add_argument("--csv-timeout", type=float, default=60)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1],
+                    help="server processes (nianbao serve --workers); several values: one run each")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db.resolve() if args.db else build_demo(Path(tmp))
-        with served(db) as base:
-            port = int(base.rsplit(":", 1)[1])
-            asyncio.run(run("127.0.0.1", port, db, args.connections, args.seconds, args.csv_timeout))
+        for workers in args.workers:
+            print(f"\n=== nianbao serve --workers {workers}")
+            with served(db, workers=workers) as base:
+                port = int(base.rsplit(":", 1)[1])
+                asyncio.run(run("127.0.0.1", port, db, args.connections, args.seconds, args.csv_timeout))
 
 if __name__ == "__main__":
     main()

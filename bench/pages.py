@@ -79,10 +79,10 @@ def build_demo(folder: Path) -> Path:
 
 
 @contextlib.contextmanager
-def served(db: Path, timeout: float = 120) -> Iterator[str]:
-    """``nianbao serve --db db`` on a free port, until the block ends: its base URL."""
+def served(db: Path, timeout: float = 120, workers: int = 1) -> Iterator[str]:
+    """``nianbao serve --db db [--workers N]`` on a free port, until the block ends: its base URL."""
     port = free_port()
-    server = subprocess.Popen([*NIANBAO, "serve", "--db", str(db), "--port", str(port)],
+    server = subprocess.Popen([*NIANBAO, "serve", "--db", str(db), "--port", str(port), "--workers", str(workers)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

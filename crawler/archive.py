@@ -15,9 +15,16 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.blobs import BlobStore
+from crawler.portals import DISCOVERED, adopt_discovered
 from extract.checks import explain
 
 SCHEMA_VERSION = 1
+# Why the links of a run were fetched or not (crawler/revalidate.py), counted per agency in
+# agency_runs: new, list entry changed (title or date, or back after removal), unsettled (the last
+# fetch failed or its run never finished), due on the rotation, skipped (known, unchanged, not due);
+# list pages not followed; whether it was the agency's full-pagination night.
+REVALIDATION_KEYS = ("links_new", "links_changed", "links_unsettled", "links_rotation", "links_skipped",
+                     "list_pages_skipped", "full_lists")
 
 
 def utcnow() -> str:
@@ -143,6 +150,13 @@ class Archive:
             db["reports"].create_index(["year", "province"], if_not_exists=True)
             db["reports"].create_index(["province"], if_not_exists=True)
             db["reports"].create_index(["agency"], if_not_exists=True)
+            # the reports page's other configured facets: counted from an index, never by reading
+            # rows past their long text
+            db["reports"].create_index(["level"], if_not_exists=True)
+            db["reports"].create_index(["template"], if_not_exists=True)
+            # its sort, newest year first, then Datasette's id tie-break: read in index order, never the
+            # whole year sorted (the planner takes it once extract has left statistics: ANALYZE)
+            db.execute("create index if not exists reports_year_desc on reports(year desc)")
             # Datasette counts a row's incoming links on its row page (an agency's problems and runs)
             db["problems"].create_index(["agency_id"], if_not_exists=True)
             db["problems"].create_index(["report_id"], if_not_exists=True)
@@ -151,17 +165,50 @@ class Archive:
             # captures to retry by problem code, links removed since a crawl run, removed reports
             db["captures"].create_index(["url"], if_not_exists=True)
             db["captures"].create_index(["parent_url"], if_not_exists=True)
+            # finish_run counts a crawl run's new and seen-again captures
+            db["captures"].create_index(["first_run_id"], if_not_exists=True)
+            db["captures"].create_index(["last_run_id"], if_not_exists=True)
             db["problems"].create_index(["code"], if_not_exists=True)
             db["report_links"].create_index(["removed_run_id"], if_not_exists=True)
             db.execute("create index if not exists reports_removed on reports(removed_at)"
                        " where removed_at is not null")
             db.execute("create index if not exists checks_failing on checks(report_id) where outcome = 'fail'")
+            # shared portals (crawler/portals.py): agencies discovered on a portal's list, the portal
+            # that listed a link, where a report was found and what its content is
+            for table, column, kind in (("agencies", "discovered_via", str), ("report_links", "via_agency_id", str),
+                                        ("agency_runs", "portal_links", int), ("reports", "found_via", str),
+                                        ("reports", "content_hash", str)):
+                if column not in db[table].columns_dict:
+                    db[table].add_column(column, kind)
+            db["report_links"].create_index(["via_agency_id"], if_not_exists=True)
+            # revalidation (crawler/revalidate.py): the list page a link was last seen on (the
+            # request_key of that list capture), and per run why links were fetched or skipped
+            if "list_key" not in db["report_links"].columns_dict:
+                db["report_links"].add_column("list_key", str)
+            db["report_links"].create_index(["url"], if_not_exists=True)  # a link whoever owns it
+            for column in (*REVALIDATION_KEYS, "links_listed"):
+                if column not in db["agency_runs"].columns_dict:
+                    db["agency_runs"].add_column(column, int)
+            if "revalidation" not in db["crawl_runs"].columns_dict:
+                db["crawl_runs"].add_column("revalidation", str)
+            db["agencies"].create_index(["discovered_via"], if_not_exists=True)
             if "extract_runs" not in db.table_names():
                 db["extract_runs"].create({
                     "id": int, "started_at": str, "finished_at": str, "extractor": str, "mode": str,
                     "last_capture_id": int, "last_crawl_run_id": int, "captures": int, "reports": int,
                     "problems": int, "counts": str,
                 }, pk="id")
+            # discovery from a home page (spiders/discover.py): what each crawl found, so a moved
+            # column is seen moving, and a failed discovery keeps its reason
+            if "home_url" not in db["agencies"].columns_dict:
+                db["agencies"].add_column("home_url", str)
+            if "discoveries" not in db.table_names():
+                db["discoveries"].create({
+                    "id": int, "run_id": int, "agency_id": str, "home_url": str, "found": int,
+                    "start_url": str, "platform": str, "options": str, "confidence": float,
+                    "evidence": str, "pages_fetched": int, "reason": str, "discovered_at": str,
+                }, pk="id", foreign_keys=[("run_id", "crawl_runs", "id"), ("agency_id", "agencies", "id")])
+            db["discoveries"].create_index(["agency_id", "run_id"], if_not_exists=True)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.write_labels()
         self.ensure_views()
@@ -224,7 +271,6 @@ class Archive:
                 left join label_tables lt on lt.key = c."table"
                 left join label_cells l on l."table" = c."table" and l."row" = c."row" and l.col = c.col
                 where r.is_current = 1"""
-        views["report_figures"] = report_figures_sql()
         existing = {r["name"]: r["sql"] for r in self.db.query("select name, sql from sqlite_master where type = 'view'")}
         with self.transaction():
             for name, sql in views.items():
@@ -234,6 +280,87 @@ class Archive:
                 if name in existing:  # the schema changed: the view follows it
                     self.conn.execute(f"drop view {name}")
                 self.conn.execute(create)
+        self.ensure_figures()
+
+    # the wide table's filters and sorts (the comparison's and agency page's downloads, facets, requests_by_year)
+    FIGURES_INDEXES = (("年度", "省份"), ("省份",), ("层级",), ("机构", "年度"), ("表格版本",))
+    # the reports columns the wide table shows or selects on: a change to any of them changes its row
+    FIGURES_FROM = ("is_current", "cells", "checks_failed", "agency", "province", "city", "county", "level",
+                    "year", "template", "published", "url")
+
+    def _fill_figures(self, width: int) -> None:
+        """Every current report's row of the wide table, streamed in report order: the same values as
+        :func:`report_figures_sql` (one cell per key, so its ``max`` is the cell's value) without
+        evaluating 226 ``case`` expressions per cell (45 s at 10,000 reports against a few)."""
+        from extract import schema
+
+        first = len(FIGURES_REPORT_COLUMNS)
+        at = {(c.table, c.row, c.col): first + k for k, c in enumerate(schema.cell_labels())}
+        marks = ",".join("?" * width)
+        cells = self.conn.cursor().execute('select report_id, "table", "row", col, value from cells'
+                                           " order by report_id")
+        pending = next(cells, None)
+        batch = []
+        for report in self.conn.cursor().execute(
+                f"select {', '.join(c for c, _ in FIGURES_REPORT_COLUMNS)} from reports where is_current = 1"
+                " order by id"):
+            row = list(report) + [None] * (width - first)
+            while pending is not None and pending[0] < report[0]:
+                pending = next(cells, None)
+            while pending is not None and pending[0] == report[0]:
+                k = at.get(pending[1:4])
+                if k is not None:
+                    row[k] = pending[4]
+                pending = next(cells, None)
+            batch.append(row)
+            if len(batch) >= 5000:
+                self.conn.executemany(f"insert into report_figures values ({marks})", batch)
+                batch = []
+        self.conn.executemany(f"insert into report_figures values ({marks})", batch)
+
+    def ensure_figures(self) -> None:
+        """``report_figures`` as a table that every write keeps current, rather than a view.
+
+        As a view it pivoted every cell of the archive on each page, count and facet: 6 s a page at
+        10,000 reports (bench/scale.py), far past any time limit at a million. As a table with its
+        filter columns indexed, a page reads 50 rows. Triggers keep each report's row equal to the
+        pivot of its cells (:func:`report_figures_sql`): they run on the one write every path makes
+        after changing a report's cells or shown columns (``cells``, ``checks_failed``,
+        ``is_current`` …) and on a deleted report, whoever writes it. Made once from the archive,
+        and remade when ``extract/schema.py`` changes its columns."""
+        sql = report_figures_sql()
+        cols = [d[0] for d in self.conn.execute(f"select * from ({sql}) limit 0").description]
+        q = lambda name: '"' + name.replace('"', '""') + '"'  # noqa: E731
+        key = q(cols[0])
+        row = report_figures_sql("r.id = new.id")
+        triggers = {
+            "report_figures_insert": f"after insert on reports begin insert into report_figures {row}; end",
+            "report_figures_update": f"after update of {', '.join(self.FIGURES_FROM)} on reports begin"
+                                     f" delete from report_figures where {key} = new.id;"
+                                     f" insert into report_figures {row}; end",
+            "report_figures_delete": f"after delete on reports begin delete from report_figures where {key} = old.id; end",
+        }
+        have = {r[0]: r[1] for r in self.conn.execute(
+            "select name, sql from sqlite_master where name like 'report_figures%'")}
+        kind = self.conn.execute("select type from sqlite_master where name = 'report_figures'").fetchone()
+        same = kind and kind[0] == "table" and [
+            r[1] for r in self.conn.execute("pragma table_info(report_figures)")] == cols
+        if same and all(have.get(n) == f"CREATE TRIGGER {n} {t}" for n, t in triggers.items()):
+            return
+        with self.transaction():
+            for n in triggers:
+                self.conn.execute(f"drop trigger if exists {n}")
+            if not same:
+                if kind:
+                    self.conn.execute(f"drop {kind[0]} report_figures")
+                # no declared types: each value keeps the type it has in cells (counts integers, 万元 decimals)
+                self.conn.execute(f"create table report_figures ({key} integer primary key,"
+                                  f" {', '.join(q(c) for c in cols[1:])})")
+                self._fill_figures(len(cols))
+                for k, on in enumerate(self.FIGURES_INDEXES):
+                    self.conn.execute(f"create index report_figures_{k} on report_figures ({', '.join(map(q, on))})")
+            for n, t in triggers.items():
+                self.conn.execute(f"CREATE TRIGGER {n} {t}")
 
     # ------------------------------------------------------------------ helpers
     def transaction(self):
@@ -246,7 +373,29 @@ class Archive:
     def upsert_agencies(self, agencies) -> None:
         with self.transaction():
             for a in agencies:
-                self.db["agencies"].upsert(a.as_row(), pk="id")
+                row = a.as_row()
+                if getattr(a, "needs_discovery", False) and self.db["agencies"].count_where("id = ?", [a.id]):
+                    # a home-URL-only entry: keep the column and platform an earlier discovery found
+                    row.pop("platform", None)
+                    row.pop("start_url", None)
+                    self.db["agencies"].update(a.id, row)
+                else:
+                    self.db["agencies"].upsert(row, pk="id")
+                adopt_discovered(self.conn, row)  # first discovered on a portal, since added by hand
+
+    def record_discovery(self, item, run_id: int) -> None:
+        """One discovery of an agency's 年报 column (``crawler.items.DiscoveryItem``): its row in
+        ``discoveries``, and, when found, the column and platform on the agency's row."""
+        with self.transaction():
+            self.db["discoveries"].insert({
+                "run_id": run_id, "agency_id": item.agency_id, "home_url": item.home_url,
+                "found": int(bool(item.start_url)), "start_url": item.start_url, "platform": item.platform,
+                "options": json.dumps(item.options, ensure_ascii=False, sort_keys=True) if item.options else None,
+                "confidence": item.confidence, "evidence": json.dumps(item.evidence, ensure_ascii=False),
+                "pages_fetched": item.pages_fetched, "reason": item.reason, "discovered_at": utcnow(),
+            })
+            if item.start_url:
+                self.db["agencies"].update(item.agency_id, {"platform": item.platform, "start_url": item.start_url})
 
     def start_run(self, registry: str, agency_ids: list[str]) -> int:
         with self.transaction():
@@ -265,14 +414,38 @@ class Archive:
 
     def observe_link(self, item, run_id: int) -> None:
         now = utcnow()
+        via = getattr(item, "via_agency_id", None)  # the portal that listed another agency's report
         with self.transaction():
+            if getattr(item, "agency", None):  # an agency discovered on that portal's list
+                self.upsert_discovered(item.agency)
+            # A link the agency's own list shows is its own (via null) for good: its own list then
+            # decides when it vanished, not a portal's.
             self.conn.execute(
                 "insert into report_links (agency_id, url, title, link_date, list_url, first_seen_at,"
-                " last_seen_at, first_run_id, last_run_id) values (?,?,?,?,?,?,?,?,?)"
+                " last_seen_at, first_run_id, last_run_id, via_agency_id, list_key)"
+                " values (?,?,?,?,?,?,?,?,?,?,?)"
                 " on conflict (agency_id, url) do update set last_seen_at = excluded.last_seen_at,"
                 " last_run_id = excluded.last_run_id, title = excluded.title,"
-                " removed_at = null, removed_run_id = null",
-                [item.agency_id, item.url, item.title, item.date, item.list_url, now, now, run_id, run_id])
+                " link_date = coalesce(excluded.link_date, report_links.link_date), list_url = excluded.list_url,"
+                " list_key = coalesce(excluded.list_key, report_links.list_key),"
+                " removed_at = null, removed_run_id = null, via_agency_id = case when"
+                " excluded.via_agency_id is null then null else report_links.via_agency_id end",
+                [item.agency_id, item.url, item.title, item.date, item.list_url, now, now, run_id, run_id, via,
+                 getattr(item, "list_key", None)])
+
+    def upsert_discovered(self, row: dict) -> None:
+        """The owner of a report a portal listed (crawler/portals.py): created when absent (a
+        discovered agency under its stable id, or a registered one not crawled tonight); a discovered
+        row gets its name and place refreshed, and keeps the portal it was first found on. A
+        registered agency's row is never changed here."""
+        cols = list(row)
+        keep = ("id", "discovered_via")
+        self.conn.execute(
+            f"insert into agencies ({', '.join(cols)}) values ({', '.join('?' * len(cols))})"
+            f" on conflict (id) do update set {', '.join(f'{c} = excluded.{c}' for c in cols if c not in keep)}"
+            " where agencies.registry = 'discovered'", [row[c] for c in cols])
+        if row.get("registry") != DISCOVERED:  # a registered owner: it may have been discovered before
+            adopt_discovered(self.conn, row)
 
     def agency_health(self, row: dict, run_id: int) -> tuple[str, str | None]:
         """ok / failing, with the reason: zero report links, failed list pages, blocked, a crawl
@@ -283,14 +456,22 @@ class Archive:
         if row.get("blocked"):
             return "failing", "blocked by an anti-bot challenge"
         if row.get("bounds"):
-            return "failing", f"crawl bound hit: {row['bounds']}"
-        if row["report_links"] == 0:
+            # a failed discovery or an unfollowed pager says so itself; the rest are crawl bounds
+            said = row["bounds"].startswith(("discovery failed", "pager not followed"))
+            return "failing", row["bounds"] if said else f"crawl bound hit: {row['bounds']}"
+        # none read tonight is fine only when the list pages not re-read still hold links
+        # (crawler/revalidate.py: a column whose pages show only old reports)
+        if row["report_links"] + (row.get("portal_links") or 0) == 0 and not (
+                row.get("list_pages_skipped") and row.get("links_listed")):
             return "failing", "no report links found"
         if row.get("list_errors"):
             return "failing", f"{row['list_errors']} list page(s) failed"
         prev = self.previous_agency_run(row["agency_id"], run_id)
-        if prev and row["report_links"] < (prev["report_links"] or 0):
-            return "failing", f"report links dropped from {prev['report_links']} to {row['report_links']}"
+        # links still listed (read tonight, or on list pages not re-read: crawler/revalidate.py)
+        now_listed = row.get("links_listed", row["report_links"])
+        before = prev and (prev.get("links_listed") if prev.get("links_listed") is not None else prev["report_links"])
+        if prev and now_listed < (before or 0):
+            return "failing", f"report links dropped from {before} to {now_listed}"
         if row.get("errors"):
             kinds = [f"{row[k]} {what}" for k, what in (("redirect_errors", "redirect loop(s) or too many redirects"),
                                                         ("refused", "refused by the fetch policy")) if row.get(k)]
@@ -309,23 +490,48 @@ class Archive:
                 row["new"] = self.conn.execute(
                     "select count(*) from report_links where agency_id = ? and first_run_id = ?",
                     [aid, run_id]).fetchone()[0]
+                # per agency, by captures(agency_id, kind): "+" keeps SQLite off the run-id indexes,
+                # which would scan the whole run's captures once per agency (quadratic in a night)
                 row["changed"] = self.conn.execute(
                     "select count(*) from captures where agency_id = ? and kind = 'report' and ok = 1"
-                    " and first_run_id = ? and request_key in (select request_key from captures"
-                    " where ok = 1 and first_run_id < ?)", [aid, run_id, run_id]).fetchone()[0]
+                    " and +first_run_id = ? and exists (select 1 from captures c2 where c2.request_key ="
+                    " captures.request_key and c2.ok = 1 and c2.first_run_id < ?)", [aid, run_id, run_id]).fetchone()[0]
                 removed = 0
                 if row.get("lists_complete"):
+                    # When pagination stopped early (crawl/revalidate.py), a link not seen is gone only
+                    # if the list page it was last seen on was read tonight; the others are still listed.
+                    partial = "" if not row.get("list_pages_skipped") else (
+                        " and list_key in (select request_key from captures where agency_id = :aid"
+                        " and kind = 'list' and ok = 1 and +last_run_id = :run)")
                     removed = self.conn.execute(
-                        "update report_links set removed_at = ?, removed_run_id = ? where agency_id = ?"
-                        " and last_run_id < ? and removed_at is null", [now, run_id, aid, run_id]).rowcount
+                        "update report_links set removed_at = :now, removed_run_id = :run where agency_id = :aid"
+                        " and last_run_id < :run and removed_at is null" + partial,
+                        {"now": now, "run": run_id, "aid": aid}).rowcount
+                    # other agencies' reports this portal listed, and lists no more
+                    removed += self.conn.execute(
+                        "update report_links set removed_at = :now, removed_run_id = :run where via_agency_id = :aid"
+                        " and last_run_id < :run and removed_at is null" + partial,
+                        {"now": now, "run": run_id, "aid": aid}).rowcount
                 # A report page that answered before and now answers 404/410 is gone too.
                 removed += self.conn.execute(
                     "update report_links set removed_at = ?, removed_run_id = ? where agency_id = ?"
                     " and removed_at is null and url in (select url from captures where agency_id = ?"
-                    " and kind = 'report' and status in (404, 410) and last_run_id = ?) and url in"
-                    " (select url from captures where kind = 'report' and ok = 1)",
+                    " and kind = 'report' and status in (404, 410) and +last_run_id = ?) and exists"
+                    " (select 1 from captures c2 where c2.url = report_links.url and c2.kind = 'report' and c2.ok = 1)",
                     [now, run_id, aid, aid, run_id]).rowcount
+                # and so is one of another agency's reports this portal listed (its captures are the
+                # owner's, which may be a discovered agency with no crawl of its own: crawler/portals.py)
+                removed += self.conn.execute(
+                    "update report_links set removed_at = :now, removed_run_id = :run where via_agency_id = :aid"
+                    " and removed_at is null and exists (select 1 from captures c where c.url = report_links.url"
+                    " and c.agency_id = report_links.agency_id and c.kind = 'report' and c.status in (404, 410)"
+                    " and c.last_run_id = :run) and exists (select 1 from captures c2 where c2.url ="
+                    " report_links.url and c2.kind = 'report' and c2.ok = 1)",
+                    {"now": now, "run": run_id, "aid": aid}).rowcount
                 row["removed"] = removed
+                row["links_listed"] = self.conn.execute(
+                    "select count(*) from report_links where agency_id = ? and removed_at is null"
+                    " and via_agency_id is null", [aid]).fetchone()[0]
                 row["status"], row["note"] = self.agency_health(row, run_id)
             new = self.conn.execute("select count(*) from captures where first_run_id = ?",
                                     [run_id]).fetchone()[0]
@@ -338,8 +544,9 @@ class Archive:
                 "responses": n("downloader/response_count"),
                 "bytes_downloaded": n("downloader/response_bytes"),
                 "captures_new": new, "captures_seen": seen,
-                "reports_found": sum(r.get("report_links", 0) for r in agency_rows),
+                "reports_found": sum(r.get("report_links", 0) + r.get("portal_links", 0) for r in agency_rows),
                 "errors": sum(r.get("errors", 0) for r in agency_rows),
+                "revalidation": stats.get("nianbao/revalidation"),
                 "stats": json.dumps(stats, default=str, ensure_ascii=False, sort_keys=True),
             })
             for row in agency_rows:
@@ -359,10 +566,12 @@ class Archive:
                 "update crawl_runs set status = 'killed', finish_reason = 'process died'"
                 " where status = 'running'").rowcount
 
-    def store_capture(self, item, run_id: int | None) -> tuple[int, bool]:
+    def store_capture(self, item, run_id: int | None, sha: str | None = None) -> tuple[int, bool]:
         """Record one fetch. Returns (capture id, is_new). The same request answering the same bytes
-        (or the same error) again updates the existing row; anything else is a new capture."""
-        sha = self.blobs.put(item.body) if item.body else None
+        (or the same error) again updates the existing row; anything else is a new capture. ``sha``:
+        the body already put in the blob store (the crawl does that off its one thread)."""
+        if sha is None:
+            sha = self.blobs.put(item.body) if item.body else None
         rkey = request_key(item.method, item.url, item.request_body)
         # kind is part of the answer's identity: a Hanweb year page is a list page and a report page.
         outcome = f"{item.kind}|{item.status or ''}|{sha or ''}|{item.error or ''}"
@@ -381,7 +590,7 @@ class Archive:
                     "where id = ?",
                     [now, run_id, int(item.not_modified), item.link_title, item.link_date, row[0]])
                 return row[0], False
-            t = self.db["captures"].insert({
+            row = {
                 "agency_id": item.agency_id, "kind": item.kind, "url": item.url,
                 "method": item.method, "request_key": rkey,
                 "request_body": item.request_body.decode("utf-8", "replace") or None,
@@ -395,8 +604,11 @@ class Archive:
                 "not_modified_count": int(item.not_modified),
                 "first_run_id": run_id, "last_run_id": run_id, "outcome": outcome,
                 "redirects": json.dumps(item.redirects, ensure_ascii=False) if item.redirects else None,
-            })
-            return t.last_pk, True
+            }
+            # a plain INSERT: sqlite-utils' insert reads the table's columns on every call
+            cur = self.conn.execute(f"insert into captures ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+                                    list(row.values()))
+            return cur.lastrowid, True
 
     # ------------------------------------------------------------------ extract side
     def report_captures(self):
@@ -472,9 +684,9 @@ class Archive:
                 " on r.agency_id = l.agency_id and r.url = l.url where l.removed_run_id > ?)",
                 [since_crawl_run]).rowcount
             back = self.conn.execute(
-                "update reports set removed_at = null where id in (select r.id from reports r"
-                " join report_links l on l.agency_id = r.agency_id and l.url = r.url"
-                " where r.removed_at is not null and l.removed_at is null)").rowcount
+                "update reports set removed_at = null where removed_at is not null and exists (select 1"
+                " from report_links l where l.agency_id = reports.agency_id and l.url = reports.url"
+                " and l.removed_at is null)").rowcount
         return gone + back
 
     def failing_checks(self) -> int:
@@ -599,13 +811,53 @@ class Archive:
         with self.transaction():
             self.conn.execute("drop table if exists reports_fts_new")
             self.conn.execute(self.FTS_CREATE.format(name="reports_fts_new"))
-            rows = self.conn.execute("select id, title, text from reports").fetchall()
-            self.conn.executemany(
-                "insert into reports_fts_new (rowid, title, text) values (?, ?, ?)",
-                [(rid, segment(title or ""), segment(text or "")) for rid, title, text in rows])
+            # streamed from a cursor: every text held at once would take gigabytes at a million reports
+            rows = self.conn.cursor().execute("select id, title, text from reports")
+            indexed = 0
+
+            def segmented():
+                nonlocal indexed
+                for rid, title, text in rows:
+                    indexed += 1
+                    yield rid, segment(title or ""), segment(text or "")
+
+            self.conn.executemany("insert into reports_fts_new (rowid, title, text) values (?, ?, ?)", segmented())
             self.conn.execute("drop table if exists reports_fts")
             self.conn.execute("alter table reports_fts_new rename to reports_fts")
-        return len(rows)
+        return indexed
+
+
+def known_links(conn: sqlite3.Connection, agency_id: str, url: str | None = None) -> list[tuple]:
+    """What the crawl knows of the report links an agency's lists showed (its own, and other
+    agencies' a portal listed), for the revalidation policy (crawler/revalidate.py): (url, owner
+    agency id, title, link_date, list_key, removed, settled, listed_ok: last seen in a run that
+    finished, so the lists around it were read whole). ``settled``: the page's latest fetch got an answer that
+    is not transient (a page, or a 404/410 that says it is gone), in a run that finished, and none of
+    its attachments failed transiently (5xx, 408, 429, no answer) in that fetch's run; an unsettled
+    page is fetched again whatever the rotation says (a passing error, a killed crawl).
+
+    One agency's links by index (report_links' primary key and via_agency_id; captures by url and
+    parent_url), never a scan of the table. With ``url``: that link whoever owns it (a portal's list
+    shows reports another agency's own list shows too), by report_links(url)."""
+    links = ("""select url, agency_id, title, link_date, list_key, removed_at, last_run_id from report_links
+               where url = :u""" if url is not None else
+             """select url, agency_id, title, link_date, list_key, removed_at, last_run_id from report_links
+               where agency_id = :a
+             union all select url, agency_id, title, link_date, list_key, removed_at, last_run_id from report_links
+               where via_agency_id = :a and agency_id != :a""")
+    return conn.execute(
+        f"""with links as ({links}),
+           latest as (
+             select l.*, (select c.id from captures c where c.url = l.url and c.kind = 'report'
+                          order by c.last_run_id desc, c.id desc limit 1) as cid from links l)
+           select t.url, t.agency_id, t.title, t.link_date, t.list_key, t.removed_at is not null,
+             coalesce((c.ok = 1 or c.status in (404, 410)) and r.status = 'finished' and not exists (
+               select 1 from captures x where x.parent_url = t.url and x.ok = 0
+                 and x.last_run_id = c.last_run_id
+                 and (x.status is null or x.status >= 500 or x.status in (408, 429))), 0),
+             coalesce((select lr.status = 'finished' from crawl_runs lr where lr.id = t.last_run_id), 0)
+           from latest t left join captures c on c.id = t.cid left join crawl_runs r on r.id = c.last_run_id""",
+        {"a": agency_id, "u": url}).fetchall()
 
 
 def describe_write_error(e: BaseException, db_path: str | Path | None = None) -> str:
@@ -644,9 +896,17 @@ def describe_write_error(e: BaseException, db_path: str | Path | None = None) ->
     return f"database error (SQLite: {msg})"
 
 
-def report_figures_sql() -> str:
+# the report's own columns that open each row of the wide table, and their Chinese headers
+FIGURES_REPORT_COLUMNS = (("id", "报告编号"), ("agency", "机构"), ("province", "省份"), ("city", "城市"),
+                          ("county", "区县"), ("level", "层级"), ("year", "年度"), ("template", "表格版本"),
+                          ("published", "发布日期"), ("checks_failed", "不符的核对项"), ("url", "原文链接"))
+
+
+def report_figures_sql(only: str = "") -> str:
     """The wide table a researcher opens in Excel or pandas: one row per current report, one column
     per cell of any template, headed by its Chinese labels (``extract.schema.cell_labels``).
+    ``only``: a further condition on the report ``r`` (the triggers of :meth:`Archive.ensure_figures`
+    compute one report's row with it).
 
     One pass over each report's cells (the primary key starts with report_id), so it streams."""
     from extract import schema
@@ -654,17 +914,14 @@ def report_figures_sql() -> str:
     def q(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
-    cols = [f'r.id as {q("报告编号")}', f'r.agency as {q("机构")}', f'r.province as {q("省份")}',
-            f'r.city as {q("城市")}', f'r.county as {q("区县")}', f'r.level as {q("层级")}',
-            f'r.year as {q("年度")}', f'r.template as {q("表格版本")}', f'r.published as {q("发布日期")}',
-            f'r.checks_failed as {q("不符的核对项")}', f'r.url as {q("原文链接")}']
+    cols = [f"r.{column} as {q(header)}" for column, header in FIGURES_REPORT_COLUMNS]
     for c in schema.cell_labels():
         cols.append(f"""max(case when c."table" = '{c.table}' and c."row" = '{c.row}' and c.col = '{c.col}'"""
                     f" then c.value end) as {q(c.header)}")
     # Grouping by every report column shown (r.id alone decides them) lets SQLite push a filter on any
     # of them (年度, 机构, 省份 …) into the view, so a filtered download reads only those reports' cells.
     return ("select " + ",\n       ".join(cols) + "\nfrom reports r left join cells c on c.report_id = r.id"
-            "\nwhere r.is_current = 1"
+            "\nwhere r.is_current = 1" + (f" and {only}" if only else "") +
             "\ngroup by r.id, r.agency, r.province, r.city, r.county, r.level, r.year, r.template, r.published,"
             " r.checks_failed, r.url")
 

@@ -8,7 +8,10 @@
     nianbao serve                publish archive.db with Datasette
     nianbao replica              serve the bundled replica web on 127.0.0.1
     nianbao nightly              crawl + extract + health table; exit 1 if an agency is failing
+    nianbao writer --redis URL   the one writer of a crawl spread over machines (workers:
+                                 nianbao crawl --redis URL)
     nianbao sites check          lint a registry
+    nianbao sites discover URL   find a site's 年报 column from its home page; print a registry entry
 
 Data flows one way: crawl writes captures; extract reads captures and writes reports;
 serve reads the database. Run any command with --help for its options.
@@ -69,7 +72,8 @@ def replica_overrides(port: int | None = None) -> dict:
 
 
 def run_crawl(*, registry: str, db: str, blobs: str | None, agencies: tuple[str, ...] = (),
-              port: int | None = None, log_level: str = "INFO", extra: dict | None = None) -> dict:
+              port: int | None = None, log_level: str = "INFO", extra: dict | None = None,
+              spider: str | type = "reports") -> dict:
     """Run the Scrapy crawl in this process (once per process: Twisted's reactor cannot restart)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -83,7 +87,7 @@ def run_crawl(*, registry: str, db: str, blobs: str | None, agencies: tuple[str,
     overrides.update(extra or {})
     settings.setdict(overrides, priority="cmdline")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler("reports")
+    crawler = process.create_crawler(spider)
     process.crawl(crawler, registry=registry, agencies=",".join(agencies), port=port)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -124,7 +128,14 @@ blobs_option = click.option("--blobs", default=None, type=click.Path(file_okay=F
 @click.option("--log-level", default="INFO", show_default=True)
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="A Scrapy or NIANBAO_ setting for this crawl, as `scrapy crawl -s` (repeatable).")
-def crawl(registry, agencies, port, serve_replica, db, blobs, log_level, settings):
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Run as one worker of a distributed crawl (redis://host:6379/0): take requests from "
+                   "the shared frontier of the run `nianbao writer` opened; --registry, --agency and "
+                   "--port come from that run. --db (read only) and --blobs, when this machine can read "
+                   "the archive, make revalidation conditional; without them every page is fetched.")
+@click.option("--redis-prefix", default="nianbao", show_default=True,
+              help="Redis key prefix of the distributed crawl (the writer's).")
+def crawl(registry, agencies, port, serve_replica, db, blobs, log_level, settings, redis_url, redis_prefix):
     """Crawl every agency of a registry: 年报 columns, pagination, report pages.
 
     Every fetch is kept as a capture (bytes + headers + status + time); failures are captures too,
@@ -137,6 +148,7 @@ def crawl(registry, agencies, port, serve_replica, db, blobs, log_level, setting
       nianbao crawl                                  # the bundled replica, served for the crawl
       nianbao crawl --registry real --agency changde-mzj
       nianbao crawl --registry real -s NIANBAO_AGENCY_TIME_BUDGET=600   # any setting, as scrapy -s
+      nianbao crawl --redis redis://10.0.0.5:6379/0   # a worker of `nianbao writer` (README, "Several machines")
       scrapy crawl reports -a registry=replica -a port=8765   # the same spider, Scrapy's way
     """
     extra = {}
@@ -145,6 +157,12 @@ def crawl(registry, agencies, port, serve_replica, db, blobs, log_level, setting
         if not sep or not name.strip():
             raise click.BadParameter(f"{setting!r}: expected NAME=VALUE", param_hint="-s")
         extra[name.strip()] = value
+    if redis_url:
+        from crawler.distributed_cli import worker_main
+
+        given = click.get_current_context().get_parameter_source("db") != click.core.ParameterSource.DEFAULT
+        sys.exit(worker_main(redis_url, redis_prefix, db=db if given else None, blobs=blobs,
+                             log_level=log_level, extra=extra, run_crawl=run_crawl))
     from crawler.registry import RegistryError, load_registry
 
     try:  # a wrong registry or agency id is one line here, not a traceback from inside Scrapy
@@ -188,6 +206,45 @@ def crawl(registry, agencies, port, serve_replica, db, blobs, log_level, setting
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--redis", "redis_url", required=True, metavar="URL",
+              help="The Redis server of the shared frontier (redis://host:6379/0).")
+@click.option("--redis-prefix", default="nianbao", show_default=True,
+              help="Redis key prefix: several crawls can share one Redis server.")
+@click.option("--registry", default="real", show_default=True,
+              help="'real', 'replica', or a path to a registry YAML file (the same path on every worker).")
+@click.option("--agency", "agencies", multiple=True, help="Only this agency id (repeatable).")
+@click.option("--port", type=int, default=None, help="Port of a running replica server.")
+@db_option
+@blobs_option
+@click.option("--grace", type=float, default=90.0, show_default=True,
+              help="Seconds to wait for workers to hand in their last counts once the frontier is drained.")
+def writer(redis_url, redis_prefix, registry, agencies, port, db, blobs, grace):
+    """The one writer of a crawl spread over machines: opens the run, stores what workers fetch.
+
+    Start it once, with the archive on its machine; start `nianbao crawl --redis URL` workers on as
+    many machines as you like (before or after). The writer opens a crawl run in archive.db and
+    announces it in Redis; the first worker queues the start requests; workers fetch and parse,
+    sharing one frontier (scrapy-redis: queue and duplicate filter in Redis) and send every capture
+    to the writer through Redis; the writer alone writes archive.db and the blob store. A killed
+    worker loses nothing: its unfinished requests go back to the queue once its heartbeat expires.
+    When nothing is queued, in flight or waiting, the writer stops the workers, closes the run with
+    their merged counts, prints the health table, and exits 1 when the run did not finish (as
+    `crawl`). Stopped (SIGTERM) and started again while its run is open, it resumes that run.
+
+    \b
+    Examples:
+      nianbao writer --redis redis://127.0.0.1:6379/0 --registry real
+      nianbao crawl --redis redis://10.0.0.5:6379/0          # on each worker machine
+      nianbao extract                                        # afterwards, on the writer's machine
+    """
+    from crawler.distributed_cli import writer_main
+
+    sys.exit(writer_main(redis_url, redis_prefix, registry=registry, agencies=agencies, port=port,
+                         db=db, blobs=blobs, grace=grace, health_table=health_table,
+                         sigterm_as_interrupt=_sigterm_as_interrupt))
+
+
 def health_table(db: str, run_id: int) -> tuple[str, list[dict]]:
     from crawler.archive import Archive
 
@@ -198,8 +255,9 @@ def health_table(db: str, run_id: int) -> tuple[str, list[dict]]:
             " where run_id = ? order by ar.status != 'failing', ar.agency_id", [run_id]))
     finally:
         archive.close()
+    # portal: other agencies' reports the agency's lists showed (a shared portal: crawler/portals.py)
     cols = [("agency_id", "agency"), ("status", "status"), ("list_pages", "lists"),
-            ("report_links", "reports"), ("new", "new"), ("changed", "changed"),
+            ("report_links", "reports"), ("portal_links", "portal"), ("new", "new"), ("changed", "changed"),
             ("removed", "removed"), ("not_modified", "304"), ("errors", "errors"), ("note", "note")]
     widths = [max(len(h), *(len(str(r.get(k) if r.get(k) is not None else "")) for r in rows)) if rows else len(h)
               for k, h in cols]
@@ -219,7 +277,9 @@ def health_table(db: str, run_id: int) -> tuple[str, list[dict]]:
 @db_option
 @blobs_option
 @click.option("--log-level", default="WARNING", show_default=True)
-def nightly(registry, agencies, port, db, blobs, log_level):
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A setting for the crawl, as `nianbao crawl -s` (e.g. NIANBAO_REVALIDATE_DAYS=1).")
+def nightly(registry, agencies, port, db, blobs, log_level, settings):
     """Crawl + extract, print each agency's health, exit 1 when any agency is failing.
 
     An agency is failing when it yields no report links, a list page fails, it is blocked by an
@@ -234,6 +294,8 @@ def nightly(registry, agencies, port, db, blobs, log_level):
         args += ["--port", str(port)]
     if blobs:
         args += ["--blobs", blobs]
+    for setting in settings:
+        args += ["-s", setting]
     # A child process: the reactor runs once per process, and a crash there must not hide the report.
     rc = subprocess.call([sys.executable, "-m", "crawler.cli", *args])
     from crawler.archive import Archive
@@ -273,7 +335,9 @@ def nightly(registry, agencies, port, db, blobs, log_level):
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 @click.option("--full", is_flag=True,
               help="Read every capture again, not only what changed since the last extract.")
-def extract(db, blobs, progress, full):
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Documents read at once, each in its own budgeted process; one writer keeps capture order.")
+def extract(db, blobs, progress, full, workers=1):
     """Reports, cells, checks, problems and the full-text index from stored captures (no
     network), and end with a summary: reports, problems by code, damaged captures, documents over
     budget.
@@ -305,7 +369,7 @@ def extract(db, blobs, progress, full):
         with _sigterm_as_interrupt():
             archive = Archive(db, blobs)
             try:
-                counts = run_extract(archive, progress=progress, full=full)
+                counts = run_extract(archive, progress=progress, full=full, workers=workers)
             finally:
                 archive.close()
     except (sqlite3.Error, OSError) as e:
@@ -380,14 +444,19 @@ def metadata_for(name: str) -> dict | None:
     return relink(meta)
 
 
-def datasette_argv(db: str, host: str, port: int, metadata: str | Path, immutable: bool = True) -> list[str]:
+def datasette_argv(db: str, host: str, port: int, metadata: str | Path, immutable: bool = True,
+                   workers: int = 1) -> list[str]:
     """The ``datasette serve`` command line for ``db`` with the given metadata file (no side effects).
-    ``immutable``: a finished archive, opened with ``-i`` (see :func:`serve`); else read only and live."""
+    ``immutable``: a finished archive, opened with ``-i`` (see :func:`serve`); else read only and live.
+    ``workers`` > 1: the same arguments served by that many processes (``publish/workers.py``)."""
     from publish import datasette_options, serve_settings
 
-    return [sys.executable, "-m", "datasette", "serve", *(["-i", str(db)] if immutable else [str(db)]),
-            "--metadata", str(metadata), *datasette_options(),
-            "--host", host, "--port", str(port), *serve_settings(immutable)]
+    args = [*(["-i", str(db)] if immutable else [str(db)]), "--metadata", str(metadata),
+            *datasette_options(), *serve_settings(immutable)]
+    if workers > 1:
+        return [sys.executable, "-m", "publish.workers", "--workers", str(workers), "--host", host,
+                "--port", str(port), "--", *args]
+    return [sys.executable, "-m", "datasette", "serve", *args, "--host", host, "--port", str(port)]
 
 
 def still_written(db: str) -> str | None:
@@ -414,7 +483,8 @@ def archive_state(db: str) -> tuple:
 
 
 @contextlib.contextmanager
-def datasette_command(db: str, host: str, port: int, immutable: bool = True) -> Iterator[list[str]]:
+def datasette_command(db: str, host: str, port: int, immutable: bool = True,
+                      workers: int = 1) -> Iterator[list[str]]:
     """The Datasette command line for ``db``, with metadata.yml applied to the name it is served under.
 
     ``with datasette_command(db, host, port) as args: run_child(args)``. For ``archive.db`` that is
@@ -423,12 +493,12 @@ def datasette_command(db: str, host: str, port: int, immutable: bool = True) -> 
     when it is stopped by Ctrl-C or SIGTERM through :func:`run_child`)."""
     meta = metadata_for(served_name(db))
     if meta is None:
-        yield datasette_argv(db, host, port, METADATA, immutable)
+        yield datasette_argv(db, host, port, METADATA, immutable, workers)
         return
     with tempfile.TemporaryDirectory(prefix="nianbao-metadata-") as tmp:
         path = Path(tmp) / "metadata.json"
         path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        yield datasette_argv(db, host, port, path, immutable)
+        yield datasette_argv(db, host, port, path, immutable, workers)
 
 
 def _stop_child(child: subprocess.Popen) -> None:
@@ -576,7 +646,10 @@ def _read_input(file: str) -> bytes:
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--live", is_flag=True,
               help="The archive is still being changed by a crawl or extract: no caching, counts per request.")
-def serve(db, host, port, live):
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes. One process renders pages on one core; for a public server give"
+                   " the number of cores (each process keeps its own page cache).")
+def serve(db, host, port, live, workers):
     """Publish the archive with Datasette (read only): browse and facet reports, Chinese
     full-text search, CSV and JSON downloads. The database is served under its file name:
     archive.db as /archive, other.db as /other (the links of metadata.yml follow).
@@ -591,6 +664,7 @@ def serve(db, host, port, live):
     Examples:
       nianbao serve                               # archive.db on http://127.0.0.1:8001/archive
       nianbao serve --db other.db --port 8002     # served as http://127.0.0.1:8002/other
+      nianbao serve --host 0.0.0.0 --workers 4    # public, four processes on a 4-core machine
 
     \b
     Then, in a browser (archive.db on port 8001):
@@ -612,7 +686,7 @@ def serve(db, host, port, live):
         seen = archive_state(db)
         # an immutable server must never read a file that changed under it: serve it again instead
         changed = (lambda: archive_state(db) != seen) if immutable else None
-        with datasette_command(db, host, port, immutable=immutable) as args:
+        with datasette_command(db, host, port, immutable=immutable, workers=workers) as args:
             click.echo(f"Datasette on http://{host}:{port}{served_path(db)}  (Ctrl-C to stop)")
             rc = run_child(args, restart_when=changed)
         if rc != RESTART:
@@ -688,7 +762,7 @@ def sites_check(registries, strict):
             click.echo(f"✗ {name}:\n{e}", err=True)
             bad += 1
             continue
-        missing = sorted({a.platform for a in agencies} - set(PLATFORMS))
+        missing = sorted({a.platform for a in agencies if a.platform} - set(PLATFORMS))
         if missing:
             n = sum(a.platform in missing for a in agencies)
             mark = "✗" if strict else "!"
@@ -696,8 +770,110 @@ def sites_check(registries, strict):
                        f"({n} agencies would be skipped by a crawl)", err=True)
             bad += strict
         provinces = {a.province for a in agencies}
-        click.echo(f"✓ {name}: {len(agencies)} agencies, {len(provinces)} provinces")
+        homes = sum(a.needs_discovery for a in agencies)
+        click.echo(f"✓ {name}: {len(agencies)} agencies, {len(provinces)} provinces"
+                   + (f", {homes} by home page only (their 年报 column is discovered at each crawl)" if homes else ""))
     sys.exit(1 if bad else 0)
+
+
+@sites.command("discover")
+@click.argument("url")
+@click.option("--name", default="", help="The agency's full name (常德市民政局): its own reports count, a portal's "
+              "list of other agencies' reports counts less.")
+@click.option("--alias", "aliases", multiple=True, help="A short name its titles use (repeatable).")
+@click.option("--id", "agency_id", default=None, help="Registry id for the printed entry (place-agency).")
+@click.option("--province", default=None)
+@click.option("--city", default=None)
+@click.option("--county", default=None)
+@click.option("--level", default=None, type=click.Choice(["central", "province", "city", "county", "township"]))
+@click.option("--platform", default=None, help="A platform you expect: its columns win ties.")
+@click.option("--max-pages", default=None, type=int, help="Pages to read at most (default 15).")
+@click.option("--allow-loopback", "loopback", default=None, metavar="PORTS",
+              help="Loopback ports this walk may fetch from (the replica, tests); default: the "
+                   "NIANBAO_ALLOW_LOOPBACK environment variable, else none.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy or NIANBAO_ setting, as for `nianbao crawl` (repeatable).")
+def sites_discover(url, name, aliases, agency_id, province, city, county, level, platform, max_pages, loopback,
+                   settings):
+    """Find a site's 年报 column from its home page, and print a registry entry for it.
+
+    Starts at URL (the home page), follows links towards 政府信息公开 / 信息公开 / 政务公开 /
+    法定主动公开内容 and then 政府信息公开年报 / 年度报告 / 工作年报, and the URL shapes of the
+    platforms (zfxxgknb/, /col/colNNN/, /gkmlpt/, xxgkAnnualReport.jsp, /public/column/, the column
+    a report's own URL names). Each page reached is judged as the column: the platform its markup
+    belongs to (TRS createPageHTML, Hanweb datastore/dataproxy, TRS-Fujian list2.trsapi, gkmlpt
+    window._CONFIG, Hanweb xxgk view, Anhui, Boda VSB) and the annual reports it lists. The best
+    candidate is printed as a registry entry with its confidence (0–1) and the evidence.
+
+    The pages are fetched as a crawl fetches them: the fetch policy (public addresses only),
+    robots.txt, at most 15 pages, 2 MiB a page, 12 MiB and 2 minutes in all. Exit status 0 when a
+    column was found (confidence ≥ 0.5), 1 when not, with the reason.
+
+    \b
+    Keep the printed start_url to crawl that column; or keep only home_url in the registry and
+    every crawl discovers the column again first (a column that moves is found the next night).
+
+    \b
+    Examples:
+      nianbao sites discover http://www.changde.gov.cn/ --name 常德市民政局 --alias 市民政局
+      nianbao sites discover http://mzt.jiangsu.localhost:8765/ --allow-loopback 8765   # the replica
+    """
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawler.registry import RegistryError, validate
+
+    settings_ = Settings()
+    settings_.setmodule("crawler.settings", priority="project")
+    overrides = {"LOG_LEVEL": "WARNING", "NIANBAO_CONDITIONAL": False,
+                 "NIANBAO_ALLOW_LOOPBACK": loopback if loopback is not None else os.environ.get("NIANBAO_ALLOW_LOOPBACK", "")}
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{setting!r}: expected NAME=VALUE", param_hint="-s")
+        overrides[key.strip()] = value
+    settings_.setdict(overrides, priority="cmdline")
+    process = CrawlerProcess(settings_)
+    crawler = process.create_crawler("discover")
+    kwargs = {"url": url, "agency_name": name, "aliases": ",".join(aliases), "province": province, "city": city,
+              "county": county, "platform": platform}
+    if max_pages:
+        kwargs["max_pages"] = max_pages
+    try:
+        process.crawl(crawler, **kwargs)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="URL") from None
+    process.start()
+    result = getattr(crawler.spider, "result", None)
+    if result is None:
+        raise click.ClickException("the discovery did not run (see the log above)")
+    click.echo(f"# 发现 discovery from {url}: {'found' if result.found else 'NOT found'}, confidence "
+               f"{result.confidence:.2f}, {result.pages_fetched} page(s) read")
+    for line in result.evidence:
+        click.echo(f"#   - {line}")
+    candidates = crawler.spider.walk.candidates()
+    for c in candidates[1:4] if result.found else candidates[:3]:
+        click.echo(f"# other candidate: {c.url} ({c.platform}, confidence {c.confidence:.2f})")
+    if not result.found:
+        click.echo(f"error: {result.reason}", err=True)
+        sys.exit(1)
+    entry = {k: v for k, v in (("id", agency_id), ("name", name or None), ("aliases", list(aliases) or None),
+                               ("province", province), ("city", city), ("county", county), ("level", level))
+             if v}
+    entry.update({"platform": result.platform, "start_url": result.start_url, "home_url": url})
+    if result.options:
+        entry["options"] = result.options
+    entry["notes"] = (f"discovered from home_url on {time.strftime('%Y-%m-%d')}, confidence "
+                      f"{result.confidence:.2f}: " + "; ".join(result.evidence))
+    missing = [k for k in ("id", "name", "province", "level") if k not in entry]
+    if missing:
+        click.echo(f"# fill in before adding it to a registry: {', '.join(missing)} (schema.json requires them)")
+    else:
+        try:
+            validate({"agencies": [entry]}, "discovered entry")
+        except RegistryError as e:
+            raise click.ClickException(str(e)) from None
+    click.echo(yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=110).rstrip())
 
 
 def main():

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections import Counter
+from collections import Counter, deque
 
 from tqdm import tqdm
 
 from crawler.archive import Archive, utcnow
 from crawler.blobs import BlobError
+from crawler.portals import absorb_portal_copy, add_url, content_hash, content_twin, own_site_first
 from extract.budget import Budget, DocumentPool
 from extract.checks import run_checks
 from extract.document import EXTRACTOR_VERSION, Document, read_document, read_pictures
@@ -28,23 +29,188 @@ log = logging.getLogger(__name__)
 SHELL_CHARS = 300  # a page with less main text than this is a shell around its attachment
 
 
-def _attachments(archive: Archive, url: str) -> list[dict]:
+ATTACHMENTS_SQL = ("select * from captures c where kind = 'attachment' and ok = 1 and sha256 is not null"
+                   " and parent_url = ? and id = (select max(id) from captures c2 where c2.request_key ="
+                   " c.request_key and c2.ok = 1) order by id")
+
+
+def _attachments(archive: Archive | sqlite3.Connection, url: str) -> list[dict]:
     """The latest successful capture of each attachment linked from the report page ``url``."""
-    return list(archive.db.query(
-        "select * from captures c where kind = 'attachment' and ok = 1 and sha256 is not null"
-        " and parent_url = ? and id = (select max(id) from captures c2 where c2.request_key ="
-        " c.request_key and c2.ok = 1) order by id", [url]))
+    if isinstance(archive, sqlite3.Connection):
+        return [dict(r) for r in archive.execute(ATTACHMENTS_SQL, [url])]
+    return list(archive.db.query(ATTACHMENTS_SQL, [url]))
+
+
+def _read_kwargs(cap: dict) -> dict:
+    return {"content_type": cap["content_type"], "url": cap["final_url"] or cap["url"],
+            "filename": cap["link_title"]}
 
 
 def _read(archive: Archive, cap: dict) -> Document:
+    kwargs = _read_kwargs(cap)
+    if _ahead is not None:  # read ahead by the run's parallel workers (extract --workers N)
+        doc = _ahead.take(_doc_key(cap))
+        if doc is not None:
+            return doc
     body = archive.blobs.get(cap["sha256"])
-    kwargs = {"content_type": cap["content_type"], "url": cap["final_url"] or cap["url"],
-              "filename": cap["link_title"]}
     # in a worker under the run's budget (extract.budget), or in this process when there is none
     return _pool.read(body, **kwargs) if _pool is not None else read_document(body, **kwargs)
 
 
 _pool: DocumentPool | None = None  # the workers of the run in progress (run_extract)
+
+
+def _doc_key(cap: dict) -> tuple:
+    """What a document read depends on: its bytes and how they are read."""
+    return (cap["sha256"], *_read_kwargs(cap).values())
+
+
+def _sequence_key(pictures: list[dict], url: str) -> tuple:
+    """What reading a page's pictures as one sequence depends on: their bytes in page order."""
+    return ("pictures", url, *(c["sha256"] for c in pictures))
+
+
+class ReadAhead:
+    """Documents read by ``workers`` processes at once, ahead of the one writer.
+
+    Why: reading (parsing PDFs, Office files, OCR) is nearly all of an extract's time and each
+    document is independent, while the archive has one writer and every decision about a report
+    (versions, duplicates, attachments folded in, checks) must happen in capture order for the
+    result to equal a serial run. So a thread feeds the pool (extract.budget.DocumentPool, the same
+    budgets) the page and attachment documents of the next captures, at most ``window`` captures
+    ahead, and :func:`_read` takes each finished document by key; the order of the writes is the
+    serial order and only the reads overlap. A document the reader did not plan (or whose bytes it
+    could not load) is read by the caller as before, so damage is met and recorded on the same path.
+    The thread reads the archive through its own connection (WAL: readers never block the writer)."""
+
+    def __init__(self, archive: Archive, captures: list[dict], workers: int, budget: Budget | None,
+                 window: int | None = None):
+        import threading
+
+        self.pool = DocumentPool(workers, budget or Budget())
+        self.archive, self.captures = archive, captures
+        self.window = window or 4 * workers
+        self.cond = threading.Condition()
+        self.planned: set = set()
+        self.claimed: set = set()
+        self.results: dict = {}
+        self.position = 0
+        self.done = False
+        self.error: BaseException | None = None
+        # pages with two or more pictures: their sequence is read once the page says their order
+        self.sequences: dict = {}  # page key -> (capture index, page capture, its pictures)
+        self.ready: deque = deque()  # sequence jobs to submit
+        self.thread = threading.Thread(target=self._run, name="extract-read-ahead", daemon=True)
+        self.thread.start()
+
+    def at(self, index: int) -> None:
+        """The writer is on capture ``index``: documents of captures before it are not wanted any more."""
+        with self.cond:
+            self.position = index
+            for key in [k for k, (i, _doc) in self.results.items() if i < index]:
+                del self.results[key]
+                self.planned.discard(key)
+            self.cond.notify_all()
+
+    def take(self, key) -> Document | None:
+        """The document for ``key`` once read, or None when the caller should read it itself."""
+        with self.cond:
+            if key not in self.planned:
+                self.claimed.add(key)
+                return None
+            while key not in self.results and key in self.planned and not self.done:
+                self.cond.wait(1)
+            self.planned.discard(key)
+            got = self.results.pop(key, None)
+            return got[1] if got else None
+
+    def _jobs(self):
+        conn = sqlite3.connect(f"file:{self.archive.path}?mode=ro", uri=True, timeout=60)
+        conn.row_factory = sqlite3.Row
+        try:
+            for i, cap in enumerate(self.captures):
+                while i > self.position + self.window and not self.done:
+                    yield from self._ready()
+                    yield None  # far enough ahead of the writer: the pool collects answers meanwhile
+                if self.done:
+                    return
+                yield from self._ready()
+                atts = _attachments(conn, cap["url"])
+                pictures = [a for a in atts if _is_picture(a)]
+                # two or more pictures are read as one sequence in page order, by the writer's path
+                for c in [cap, *(a for a in atts if len(pictures) < 2 or not _is_picture(a))]:
+                    key = _doc_key(c)
+                    with self.cond:
+                        if key in self.planned or key in self.claimed:
+                            continue
+                        self.planned.add(key)
+                    try:
+                        body = self.archive.blobs.get(c["sha256"])
+                    except BlobError:
+                        with self.cond:
+                            self.planned.discard(key)
+                            self.cond.notify_all()
+                        continue
+                    if c is cap and len(pictures) > 1:
+                        self.sequences[key] = (i, cap, pictures)
+                    yield (i, key), body, _read_kwargs(c)
+            while (self.sequences or self.ready) and not self.done:
+                yield from self._ready()
+                yield None
+        finally:
+            conn.close()
+
+    def _ready(self):
+        while self.ready:
+            yield self.ready.popleft()
+
+    def _plan_sequence(self, key, doc: Document) -> None:
+        """The page ``key`` was read: its pictures, in the order it shows them, become one job (as
+        :func:`_read_picture_sequence` reads them; pictures whose bytes cannot be loaded left out)."""
+        i, cap, pictures = self.sequences.pop(key)
+        if not doc.readable or _not_read(doc):
+            return
+        blobs, kept = [], []
+        for acap in _pictures_in_page_order(pictures, doc):
+            try:
+                blobs.append(self.archive.blobs.get(acap["sha256"]))
+                kept.append(acap)
+            except BlobError:
+                continue
+        url = cap["final_url"] or cap["url"]
+        seq = _sequence_key(kept, url)
+        with self.cond:
+            if not kept or seq in self.planned or seq in self.claimed:
+                return
+            self.planned.add(seq)
+        self.ready.append(((i, seq), blobs, {"url": url}))
+
+    def _run(self) -> None:
+        try:
+            for (i, key), doc in self.pool.imap(self._jobs()):
+                if key in self.sequences:
+                    self._plan_sequence(key, doc)
+                with self.cond:
+                    if key in self.planned:
+                        self.results[key] = (i, doc)
+                    self.cond.notify_all()
+        except BaseException as e:  # noqa: BLE001 - the writer reads what is missing itself
+            self.error = e
+            log.warning("read-ahead stopped: %s: %s", type(e).__name__, e)
+        finally:
+            with self.cond:
+                self.done = True
+                self.cond.notify_all()
+
+    def close(self) -> None:
+        with self.cond:
+            self.done = True
+            self.cond.notify_all()
+        self.thread.join(timeout=30)
+        self.pool.close()
+
+
+_ahead: ReadAhead | None = None  # the read-ahead of the run in progress (run_extract, workers > 1)
 
 
 TABLE_PROBLEMS = ("table_missing", "tables_as_images", "rows_missing", "pre2019_no_tables", "tables_in_attachment")
@@ -113,7 +279,7 @@ class ExtractRun:
 
 
 def run_extract(archive: Archive, progress: bool = True, budget: Budget | None = Budget(),
-                full: bool = False) -> dict:
+                full: bool = False, workers: int = 1) -> dict:
     """Every stored report capture → its report, cells, checks, problems and search entry.
 
     Each capture is one transaction (the report row, its cells, checks, problems and search entry
@@ -126,13 +292,15 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
     :func:`summary` prints.
 
     Every document is read in a worker process under ``budget`` (extract.budget: seconds and
-    memory; ``None`` reads in this process, for benchmarks), one at a time.
+    memory; ``None`` reads in this process, for benchmarks), one at a time; with ``workers`` > 1
+    that many read the next captures' documents at once (:class:`ReadAhead`) while this process
+    writes in capture order, so the archive equals a one-worker run's.
 
     Incremental: only what changed since the last finished run of this extractor is read (new
     captures, pages whose attachments changed, captures left unread by damage), the cross-year
     checks re-run only for the agency-years touched, and the search index is kept row by row. A
     new ``EXTRACTOR_VERSION``, an archive never extracted, or ``full`` reads everything."""
-    global _pool
+    global _pool, _ahead
     archive.ensure_fts()
     previous = None if full else archive.last_extract(EXTRACTOR_VERSION)
     mark = archive.start_extract(EXTRACTOR_VERSION, "incremental" if previous else "full")
@@ -140,12 +308,32 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
         captures = archive.changed_report_captures(previous["last_capture_id"], mark["last_capture_id"])
     else:
         captures = archive.report_captures()
+    captures = own_site_first(archive, captures)  # one report on its own site and a portal: the own URL kept
     run = ExtractRun(archive, len(captures))
     run.counts["mode"] = "incremental" if previous else "full"
     if _pool is not None:  # left by a run that raised
         _pool.close()
     _pool = DocumentPool(1, budget) if budget is not None else None
-    for cap in tqdm(captures, desc="extract", unit="report", disable=not progress):
+    if _ahead is not None:
+        _ahead.close()
+    _ahead = ReadAhead(archive, captures, workers, budget) if workers > 1 and captures else None
+    try:
+        _extract_all(archive, run, captures, progress)
+    finally:
+        if _ahead is not None:
+            _ahead.close()
+            _ahead = None
+    if _pool is not None:
+        _pool.close()
+        _pool = None
+    return _finish(archive, run, previous, mark)
+
+
+def _extract_all(archive: Archive, run: ExtractRun, captures: list[dict], progress: bool) -> None:
+    """Each capture in order, one transaction each; an error on one capture's path is recorded on it."""
+    for i, cap in enumerate(tqdm(captures, desc="extract", unit="report", disable=not progress)):
+        if _ahead is not None:
+            _ahead.at(i)
         try:
             _extract_capture(archive, run, cap)
         except (sqlite3.Error, OSError, MemoryError):
@@ -157,9 +345,9 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
                 run.problem(agency_id=cap["agency_id"], capture_id=cap["id"], url=cap["url"],
                             report_id=_previous_report(archive, cap), stage="extract", code="extract_failed",
                             message=f"{type(e).__name__}: {e}"[:500])
-    if _pool is not None:
-        _pool.close()
-        _pool = None
+
+
+def _finish(archive: Archive, run: ExtractRun, previous: dict | None, mark: dict) -> dict:
     if previous:
         run.counts["removals_synced"] = archive.sync_removed(previous["last_crawl_run_id"])
         cross_year_checks(archive, run.touched)
@@ -170,6 +358,10 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
         run.counts["indexed"] = archive.rebuild_fts()
     counts = run.result()
     archive.finish_extract(mark["id"], {k: v for k, v in counts.items() if k != "damaged"})
+    # statistics for the query planner, sampled (a bounded cost at any size): without them it picks
+    # indexes by guesswork, e.g. the reports page's sort read a whole year and sorted it
+    archive.conn.execute("pragma analysis_limit = 1000")
+    archive.conn.execute("analyze")
     log.debug("extract: %s", counts)
     return counts
 
@@ -199,7 +391,9 @@ def _read_picture_sequence(archive: Archive, cap: dict, pictures: list[dict], at
     if not kept:
         return
     url = cap["final_url"] or cap["url"]
-    pdoc = _pool.read_pictures(blobs, url=url) if _pool is not None else read_pictures(blobs, url=url)
+    pdoc = _ahead.take(_sequence_key(kept, url)) if _ahead is not None else None
+    if pdoc is None:
+        pdoc = _pool.read_pictures(blobs, url=url) if _pool is not None else read_pictures(blobs, url=url)
     if _not_read(pdoc):
         not_read.append((kept[0], [(p.code, p.message) for p in _not_read(pdoc)]))
         return
@@ -293,10 +487,11 @@ def _extract_capture(archive: Archive, run: ExtractRun, cap: dict) -> None:
         return
     published = doc.published or cap["link_date"]
     year = report_year(title, published)
+    via = cap.get("found_via")
     twin = archive.conn.execute(
         "select id, also_at from reports where agency_id = ? and year is ? and url != ?"
-        " and replace(replace(title, ' ', ''), '　', '') = ? limit 1",
-        [cap["agency_id"], year, cap["url"], normalize(title)]).fetchone()
+        " and replace(replace(title, ' ', ''), '　', '') = ? and found_via is ? limit 1",
+        [cap["agency_id"], year, cap["url"], normalize(title), via]).fetchone()
     if twin:
         # The same report reached under another URL (a second column, a module view): one
         # report, the other address remembered.
@@ -335,6 +530,15 @@ def _extract_capture(archive: Archive, run: ExtractRun, cap: dict) -> None:
         counts["kept"] += 1
         return
     tables_from, table_captures = _merge(doc, atts)
+    digest = content_hash(doc)
+    same = content_twin(archive, cap["agency_id"], year, cap["url"], digest)
+    if same and (via is not None or same[2] is None):
+        # the same report under another URL (its own site's and a portal's): one report, both URLs
+        with archive.transaction():
+            archive.clear_extract_problems(cap["id"])
+            add_url(archive, same[0], same[1], cap["url"])
+        counts["duplicates"] += 1
+        return
     if not doc.text.strip():
         with archive.transaction():
             for c in (cap, *(acap for acap, _adoc in atts)):
@@ -363,7 +567,10 @@ def _extract_capture(archive: Archive, run: ExtractRun, cap: dict) -> None:
             "tables_found": ",".join(t for t in ("active", "requests", "appeals") if doc.tables.get(t)) or None,
             "problems": len(doc.problems) + len(not_read),
             "extracted_at": utcnow(), "extractor": EXTRACTOR_VERSION,
+            "found_via": via, "content_hash": digest,
         })
+        if same:  # a portal's copy read before the agency's own page: folded into this report
+            absorb_portal_copy(archive, rid, same[0])
         archive.save_tables(rid, doc.cells, doc.checks, cap["id"], table_captures)
         if year is not None:
             run.touched.add((cap["agency_id"], year))

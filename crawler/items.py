@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from scrapy.exceptions import IgnoreRequest
 
-KINDS = ("list", "report", "attachment")
+KINDS = ("list", "report", "attachment", "discovery")  # discovery: a page read to find the 年报 column
 
 
 @dataclass
@@ -51,6 +51,31 @@ class LinkItem:
     title: str
     date: str | None = None
     list_url: str | None = None
+    # a portal's list showing another agency's report (crawler/portals.py): the portal's id, and the
+    # agencies row to create when that agency is discovered there
+    via_agency_id: str | None = None
+    agency: dict | None = None
+    # request_key of the list page it was read on (set by crawler/revalidate.py): which links a
+    # night that stopped pagination early can call removed
+    list_key: str | None = None
+
+
+@dataclass
+class DiscoveryItem:
+    """What discovery from a home page found (or why it found nothing), for ``discoveries``."""
+    agency_id: str
+    home_url: str
+    start_url: str | None = None
+    platform: str | None = None
+    options: dict = field(default_factory=dict)
+    confidence: float = 0.0
+    evidence: list = field(default_factory=list)
+    pages_fetched: int = 0
+    reason: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.start_url)
 
 
 # How a fetch can end without an answer, by our policy. IgnoreRequest subclasses: Scrapy hands them

@@ -17,14 +17,14 @@ import sqlite3
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
-from crawler.archive import Archive, describe_write_error
-from crawler.items import LinkItem
+from crawler.archive import REVALIDATION_KEYS, Archive, describe_write_error
+from crawler.items import CaptureItem, DiscoveryItem, LinkItem
 
 log = logging.getLogger(__name__)
 
-AGENCY_KEYS = ("list_pages_requested", "list_pages", "list_errors", "report_links", "other_links",
+AGENCY_KEYS = ("list_pages_requested", "list_pages", "list_errors", "report_links", "portal_links", "other_links",
                "reports_fetched", "not_modified", "errors", "blocked", "no_adapter", "refused",
-               "redirect_errors", "bounds_hit")
+               "redirect_errors", "bounds_hit", *REVALIDATION_KEYS)
 WRITE_ERRORS = (OSError, sqlite3.Error)
 STOP_REASON = "archive_unwritable"
 
@@ -41,6 +41,47 @@ def bound_notes(spider, stats: dict, agency_id: str) -> list[str]:
         notes.append(f"time budget of {stats.get(f'agency/{agency_id}/time_budget'):g} s used up "
                      f"({over} requests not made)")
     return notes
+
+
+def store_item(archive: Archive, item, run_id: int, sha: str | None = None) -> bool | None:
+    """One item into the archive (also the distributed writer's); for a capture, whether it is new.
+    ``sha``: the capture's body already in the blob store."""
+    if isinstance(item, LinkItem):
+        archive.observe_link(item, run_id)
+        return None
+    if isinstance(item, DiscoveryItem):
+        archive.record_discovery(item, run_id)
+        return None
+    return archive.store_capture(item, run_id, sha)[1]
+
+
+def agency_rows(spider, stats: dict, reason: str) -> list[dict]:
+    """Each agency's ``agency_runs`` row from the run's counters (also the distributed writer's,
+    from the counters merged over its workers)."""
+    rows = []
+    for agency_id in spider.agencies:
+        row = {"agency_id": agency_id}
+        for key in AGENCY_KEYS:
+            row[key] = int(stats.get(f"agency/{agency_id}/{key}", 0))
+        notes = bound_notes(spider, stats, agency_id)
+        row["bounds"] = "; ".join(notes) or None
+        row["bounds_hit"] = max(row["bounds_hit"], len(notes))
+        # A vanished link only means "removed" when every list page of the agency was read.
+        row["lists_complete"] = int(reason == "finished" and row["list_pages"] > 0
+                                    and row["list_errors"] == 0 and not notes)
+        rows.append(row)
+    return rows
+
+
+def run_status(rows: list[dict], reason: str, fatal: str | None) -> tuple[str, str]:
+    """(status, finish reason) of a run: an empty crawl is a failed crawl, not a quiet night."""
+    if fatal:
+        return "failed", fatal
+    if reason != "finished":
+        return "interrupted", reason
+    if rows and all(r["report_links"] + r["portal_links"] == 0 for r in rows):
+        return "failed", reason
+    return "finished", reason
 
 
 class ArchivePipeline:
@@ -90,20 +131,29 @@ class ArchivePipeline:
 
             deferred_from_coro(engine.close_spider_async(reason=STOP_REASON))
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if self.fatal:
             self.crawler.stats.inc_value("nianbao/unstored")
             return item
         try:
-            if isinstance(item, LinkItem):
-                self.archive.observe_link(item, self.run_id)
-                return item
-            _, new = self.archive.store_capture(item, self.run_id)
+            sha = None
+            if isinstance(item, CaptureItem) and item.body:
+                # Hashing, writing and fsync-ing the bytes (or re-reading a stored copy to verify it)
+                # happen in a thread: on the crawl's one thread they stall every download.
+                from scrapy.utils.defer import maybe_deferred_to_future
+                from twisted.internet.threads import deferToThread
+
+                sha = await maybe_deferred_to_future(deferToThread(self.archive.blobs.put, item.body))
+                if self.fatal or self.archive is None:
+                    self.crawler.stats.inc_value("nianbao/unstored")
+                    return item
+            new = store_item(self.archive, item, self.run_id, sha)
         except WRITE_ERRORS as e:
             self.crawler.stats.inc_value("nianbao/unstored")
             self.stop(e)
             return item
-        self.crawler.stats.inc_value("nianbao/captures_new" if new else "nianbao/captures_seen")
+        if new is not None:
+            self.crawler.stats.inc_value("nianbao/captures_new" if new else "nianbao/captures_seen")
         return item
 
     def spider_closed(self, spider, reason):
@@ -116,26 +166,8 @@ class ArchivePipeline:
             self.archive = None
             return
         stats = self.crawler.stats.get_stats()
-        rows = []
-        for agency_id in spider.agencies:
-            row = {"agency_id": agency_id}
-            for key in AGENCY_KEYS:
-                row[key] = int(stats.get(f"agency/{agency_id}/{key}", 0))
-            notes = bound_notes(spider, stats, agency_id)
-            row["bounds"] = "; ".join(notes) or None
-            row["bounds_hit"] = max(row["bounds_hit"], len(notes))
-            # A vanished link only means "removed" when every list page of the agency was read.
-            row["lists_complete"] = int(reason == "finished" and row["list_pages"] > 0
-                                        and row["list_errors"] == 0 and not notes)
-            rows.append(row)
-        if self.fatal:
-            status, reason = "failed", self.fatal
-        elif reason != "finished":
-            status = "interrupted"
-        elif rows and all(r["report_links"] == 0 for r in rows):
-            status = "failed"
-        else:
-            status = "finished"
+        rows = agency_rows(spider, stats, reason)
+        status, reason = run_status(rows, reason, self.fatal)
         self.crawler.stats.set_value("nianbao/run_status", status)
         self.crawler.stats.set_value("nianbao/run_id", self.run_id)
         try:

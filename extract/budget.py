@@ -266,7 +266,9 @@ class DocumentPool:
     """``read_document`` in worker processes under a :class:`Budget`; a context manager.
 
     ``read(data, **kwargs)`` reads one document; ``imap(jobs)`` reads ``(key, data, kwargs)`` jobs
-    on every worker at once and yields ``(key, Document)`` as they finish."""
+    on every worker at once and yields ``(key, Document)`` as they finish. ``jobs`` may yield None
+    for "nothing ready yet" (a producer that stays a bounded distance ahead of its consumer): the
+    pool goes on collecting answers and asks again."""
 
     def __init__(self, workers: int = 1, budget: Budget = Budget()):
         if workers < 1:
@@ -320,10 +322,13 @@ class DocumentPool:
             done: list[tuple] = []  # (key, Document): the pool's state is settled before each yield
             while idle and not exhausted:
                 try:
-                    key, data, kwargs = next(pending)
+                    job = next(pending)
                 except StopIteration:
                     exhausted = True
                     break
+                if job is None:  # the caller has no job ready yet: collect answers, then ask again
+                    break
+                key, data, kwargs = job
                 w = idle.pop()
                 if w.submit(key, data, kwargs):
                     busy.append(w)
@@ -331,7 +336,10 @@ class DocumentPool:
                     done.append((key, self._lost(w)))
                     idle.append(self._start())
             if not busy and not done:
-                return
+                if exhausted:
+                    return
+                time.sleep(0.02)
+                continue
             now = time.monotonic()
             waits = [w.started + self.budget.seconds - now for w in busy if w.ready]
             ready, _, _ = select.select([w.fd for w in busy], [], [], min([0.25, *waits]) if busy else 0)

@@ -40,13 +40,13 @@ SETTINGS = {
     "default_page_size": 50,
     "max_returned_rows": 1000,
     "max_csv_mb": 100,
-    # 2 s per SQL statement: the reader pages' indexed queries take milliseconds; the slowest page
-    # the archive offers is the wide view report_figures (a pivot of every cell: ~0.2 s for one page
-    # of the demo's 96 reports, growing with the archive). A query needing more is research for the
-    # downloaded database (/archive.db), not for the shared server.
+    # 2 s per SQL statement: the reader pages' indexed queries take milliseconds; the wide table
+    # report_figures is a table kept by extract (it was a pivot view of every cell: 6 s a page at
+    # 10,000 reports, bench/scale.py). A query needing more is research for the downloaded database
+    # (/archive.db), not for the shared server.
     "sql_time_limit_ms": 2000,
-    # each facet may take 500 ms: a facet over an indexed column is far quicker, one over the
-    # report_figures pivot takes ~0.3 s on the demo; a slower one shows as timed out
+    # each facet may take 500 ms: a facet over an indexed column is far quicker (report_figures'
+    # facet columns are indexed too); a slower one shows as timed out
     "facet_time_limit_ms": 500,
     # no suggested facets: they cost a query per column (~30 on the reports page) on every table page
     "suggest_facets": "off",

@@ -86,14 +86,17 @@ async def report_page(db, report_id) -> dict | None:
         "years": years,
         "also_at": json.loads(r["also_at"]) if (r.get("also_at") or "").startswith("[") else [],
         "kind_labels": tables.KIND_LABELS,
+        "portal": (await _rows(db, "select id, name from agencies where id = ?", [r["found_via"]]) or [None])[0]
+        if r.get("found_via") else None,
     }
 
 
 async def _year_values(db, agency_id: str) -> tuple[list[dict], dict[int, dict]]:
     """The agency's current report per year (the latest one when a year has two) and its values."""
     reports = await _rows(db, "select id, year, title, published, template, checks_failed, problems, url,"
-                              " removed_at from reports where agency_id = ? and is_current = 1"
-                              " order by year, id", [agency_id])
+                              " removed_at, found_via from reports where agency_id = ? and is_current = 1"
+                              # a year with two: the agency's own copy over a portal's, then the latest
+                              " order by year, found_via is null, id", [agency_id])
     by_year: dict[int, dict] = {}
     for r in reports:
         if r["year"] is not None:
@@ -110,7 +113,14 @@ async def agency_page(db, agency_id: str) -> dict | None:
     if not found:
         return None
     a = found[0]
+    # an agency discovered on a portal's list (crawler/portals.py), and every portal its reports came
+    # from: named, each looked up by its id
+    vias = {v for v in (a.get("discovered_via"), *(await _found_via(db, agency_id))) if v}
+    portals = {p["id"]: p for v in sorted(vias) for p in await _rows(db, "select id, name, start_url from agencies"
+                                                                       " where id = ?", [v])}
     reports, values = await _year_values(db, agency_id)
+    for r in reports:
+        r["portal"] = portals.get(r.get("found_via"))
     years = sorted(y for y, v in values.items() if v)  # years whose report has table numbers
     sections = []
     for tkey, fields, title in (("requests", schema.REQUESTS_ROWS, "依申请公开（“总计”列）"),
@@ -138,7 +148,15 @@ async def agency_page(db, agency_id: str) -> dict | None:
         "sections": sections,
         "series": series,
         "chart": chart.bar_chart(years, series, f"{a['name']}：主要数字历年变化") if years else "",
+        "discovered": a.get("registry") == "discovered",
+        "portal": portals.get(a.get("discovered_via")),
     }
+
+
+async def _found_via(db, agency_id: str) -> list[str]:
+    rows = await _rows(db, "select distinct found_via from reports where agency_id = ? and found_via is not null",
+                       [agency_id])
+    return [r["found_via"] for r in rows]
 
 
 def compare_columns(table_key: str, col: str, year: int | None) -> list[schema.CellLabel]:
@@ -161,6 +179,9 @@ async def _distinct(db, column: str) -> list:
            f" select (select min({column}) from reports where {column} > x) from v where x is not null)"
            " select x from v where x is not null")
     return [r["x"] for r in await _rows(db, sql)]
+
+
+COMPARE_BATCH = 500
 
 
 async def compare_page(db, args: dict) -> dict:
@@ -186,13 +207,20 @@ async def compare_page(db, args: dict) -> dict:
     columns = compare_columns(table_key, col, year)
     heads = [" · ".join(c.header.split("·")[1:-1 if table_key == "requests" else None]) for c in columns]
     wanted = {(c.row, c.col) for c in columns}
-    matrix = []
-    for r in reports:
-        got = await _rows(db, 'select "row", col, raw, kind from cells where report_id = ? and "table" = ?',
-                          [r["id"], table_key])
-        by_key = {(g["row"], g["col"]): g for g in got if (g["row"], g["col"]) in wanted}
-        matrix.append({"report": r, "level_label": LEVELS.get(r["level"], r["level"]),
-                       "cells": [by_key.get((c.row, c.col)) for c in columns]})
+    # one statement per 500 reports, not one per report: each report's cells are still one seek on
+    # the cells primary key (report_id, table, …), but a page no longer waits on a thousand round trips
+    found: dict[int, dict] = {r["id"]: {} for r in reports}
+    ids = list(found)
+    cols = sorted({c.col for c in columns})  # one column of the requests table: its other six not read
+    for k in range(0, len(ids), COMPARE_BATCH):
+        part = ids[k:k + COMPARE_BATCH]
+        for g in await _rows(db, 'select report_id, "row", col, raw, kind from cells where "table" = ?'
+                                 f" and col in ({','.join('?' * len(cols))})"
+                                 f" and report_id in ({','.join('?' * len(part))})", [table_key, *cols, *part]):
+            if (g["row"], g["col"]) in wanted:
+                found[g["report_id"]][(g["row"], g["col"])] = g
+    matrix = [{"report": r, "level_label": LEVELS.get(r["level"], r["level"]),
+               "cells": [found[r["id"]].get((c.row, c.col)) for c in columns]} for r in reports]
     return {
         "years": years, "provinces": provinces, "levels": LEVELS, "year": year, "table": table_key, "col": col,
         "province": args.get("province") or "", "level": args.get("level") or "", "agency": args.get("agency") or "",

@@ -92,6 +92,27 @@ def module_list_page(spec: SiteSpec, rows: list[tuple[str, int, Entry, str]], pa
             + footer(spec) + "\n</body>\n</html>\n")
 
 
+def home_page(spec: SiteSpec) -> str:
+    """The county portal's home: 信息公开 (the units' catalogues) and the annual-report module."""
+    return (_head(spec, spec.info.site_name, site_metas(spec, "首页")) + "<body>\n" + _header(spec)
+            + '<div class="main"><div class="xxgk_rk"><a href="/public/">政府信息公开</a></div></div>\n'
+            + footer(spec) + "\n</body>\n</html>\n")
+
+
+def public_page(spec: SiteSpec) -> str:
+    """``/public/``: every unit's catalogue; each unit's 政府信息公开年报 is its annual-report column."""
+    unit, cat = spec.extra["unit_id"], spec.extra["cat_id"]
+    entries = [("政府信息公开指南", f"/public/column/{unit}?type=4&action=xxgkzn"),
+               ("政府信息公开制度", f"/public/column/{unit}?type=4&action=xxgkzd"),
+               ("法定主动公开内容", f"/public/column/{unit}?type=4&action=list"),
+               ("政府信息公开年报", unit_list_path(unit, cat))]
+    lis = "".join(f'<li><a href="{escape(p)}">{escape(n)}</a></li>' for n, p in entries)
+    return (_head(spec, f"信息公开-{spec.info.site_name}", site_metas(spec, "信息公开")) + "<body>\n" + _header(spec)
+            + '<div class="position">当前位置：<a href="/">首页</a> &gt; <span>信息公开</span></div>\n'
+            + f'<div class="xxgk_unit"><h3>{escape(spec.agency.name)}</h3><ul class="xxgk_menu">{lis}</ul></div>\n'
+            + footer(spec) + "\n</body>\n</html>\n")
+
+
 def attachments_html(e: Entry) -> str:
     links = [a for a in e.attachments if not a.viewer]
     if not links:

@@ -15,10 +15,12 @@ from datetime import date, datetime
 from html import escape
 from urllib.parse import quote
 
+from crawler.registry import Agency
+
 from . import anhui, attachments, fujian, gkmlpt, hanweb, vsb, xxgk
 from .blocks import truth_text
 from .challenge import NOTES, Challenge
-from .chrome import chrome_strings
+from .chrome import chrome_strings, home_section
 from .body import render_body
 from .truth import BadInput, Blocked, NonReport, Placeholder, PlantedAttachment, PlantedReport, Truth
 from .spec import (ANHUI_MODULE, KINDS_NON_REPORT, SITE_EPOCH, XXGK_VIEW, Entry, Req, Resource, Site, SiteSpec,
@@ -286,6 +288,17 @@ def _lists_xxgk(site: Site, spec: SiteSpec, truth: Truth) -> tuple[set[str], Lis
     return listed, requests
 
 
+def _listers(spec: SiteSpec) -> dict[str, Agency]:
+    """Column key → the registry agency whose crawl reads that column's list: 'own' is the site's
+    agency; another column is a portal's when its start page is that list (``web.build_web``)."""
+    portals = spec.extra.get("portals", {})
+    out = {"own": spec.agency}
+    for key, col in spec.columns.items():
+        if key != "own" and col.path in portals:
+            out[key] = portals[col.path]
+    return out
+
+
 def _lists_anhui(site: Site, spec: SiteSpec, truth: Truth) -> tuple[set[str], ListRequests]:
     unit, cat, per = spec.extra["unit_id"], spec.extra["cat_id"], spec.info.per_page
     rows: list[tuple[Entry, str]] = []
@@ -318,7 +331,12 @@ def _lists_anhui(site: Site, spec: SiteSpec, truth: Truth) -> tuple[set[str], Li
         res = Resource(_enc(spec, html), _html_type(spec), last_modified=_latest([r[2] for r in chunk]))
         _put(site, ANHUI_MODULE + "index.html" + ("" if k == 1 else f"?page={k}"), res)
     site.resources[anhui.VIEWER] = Resource(anhui.viewer_page().encode("utf-8"), "text/html; charset=utf-8")
-    listed = {e.path for e, _ in rows} | {e.path for _, _, e, _ in mrows}
+    listed = {e.path for e, _ in rows}
+    # the module is read by the registry agency whose start page it is (the county portal), if any
+    portal = _listers(spec).get("module")
+    if portal is not None:
+        truth.list_pages[portal.id] = [("GET", anhui.module_list_path(k), ()) for k in range(1, mpages + 1)]
+        listed |= {e.path for _, _, e, _ in mrows}
     return listed, requests
 
 
@@ -344,14 +362,35 @@ CHROME = {"trs_fujian": fujian.CHROME, "gkmlpt": gkmlpt.CHROME, "hanweb_xxgk": x
 
 
 def _home(site: Site, spec: SiteSpec) -> None:
+    """The home page, and the 政府信息公开 section pages between it and the 年报 column: the way a
+    person (and ``spiders/discover.py``) finds the column on a real site."""
+    def put(path: str, html: str) -> None:
+        site.resources.setdefault(path, Resource(_enc(spec, html), _html_type(spec)))
+
     if spec.platform == "generic":
-        site.resources["/index.htm"] = Resource(_enc(spec, vsb.home_page(spec)), _html_type(spec))
+        home = vsb.home_page(spec)
+        put("/index.htm", home)
+        put("/index.html", home)  # the server's default document: "/" answers the home page
+        put("/zwgk.htm", vsb.section_page(spec))
         return
     if spec.platform == "hanweb_xxgk":
-        html = hanweb.home_page(spec)
-    else:
-        html = fujian.home_page(spec)
-    site.resources.setdefault("/index.html", Resource(_enc(spec, html), _html_type(spec)))
+        put("/index.html", hanweb.home_page(spec))
+        site.resources.setdefault("/module/xxgk/index.jsp", Resource(
+            xxgk.index_page(spec).encode("gb18030"), xxgk.HEADER_CTYPE))
+        return
+    if spec.platform == "gkmlpt":
+        put("/index.html", gkmlpt.home_page(spec))
+        return
+    if spec.platform == "anhui":
+        put("/index.html", anhui.home_page(spec))
+        put("/public/index.html", anhui.public_page(spec))
+        return
+    put("/index.html", fujian.home_page(spec))
+    # 政府信息公开 › 政府信息公开年报 › the department's column, one page per breadcrumb step
+    trail = [(n, p) for n, p in spec.crumbs if p not in ("/", "/index.html")] or [home_section(spec)]
+    trail.append((spec.column.name, spec.start_path))
+    for (name, path), below in zip(trail, trail[1:]):
+        put(path + "index.html" if path.endswith("/") else path, fujian.section_page(spec, name, path, [below]))
 
 
 def _chrome(spec: SiteSpec) -> list[str]:
@@ -378,12 +417,17 @@ def build_site(spec: SiteSpec, truth: Truth) -> Site:
     truth.list_pages[aid] = requests
     _home(site, spec)
     container = CONTAINERS[spec.platform]
+    listers = _listers(spec)
     for e in spec.entries:
-        if e.kind == "report":
+        # whose list shows it: the site's agency, or a registry agency reading another of its lists
+        lister = next((listers[k] for k in e.listed_in if k in listers), spec.agency)
+        owner = e.extra.get("owner")
+        if e.kind == "report" or (owner and owner[0] == lister.name):  # a portal's own (汇总) report
             headings, paragraphs = truth_text(e.blocks or [])
             text_source = "attachment" if e.body_mode in ("shell", "viewer") else "page"
             truth.reports.append(PlantedReport(
-                agency_id=aid, year=e.year, title=e.title, host=spec.host, path=e.path, published=f"{e.date:%Y-%m-%d}",
+                agency_id=aid if e.kind == "report" else lister.id, year=e.year, title=e.title, host=spec.host,
+                path=e.path, published=f"{e.date:%Y-%m-%d}",
                 template=e.template, headings=headings, paragraphs=paragraphs,
                 tables=e.tables.values() if e.tables is not None else None, tables_as_images=e.tables_as_images,
                 encoding=e.encoding or spec.info.encoding,
@@ -392,7 +436,10 @@ def build_site(spec: SiteSpec, truth: Truth) -> Site:
                 attachments=[PlantedAttachment(spec.host, a.path, a.fmt, a.role) for a in e.attachments],
                 text_source=text_source, container=container, also_at=list(e.also_at)))
         elif e.kind in KINDS_NON_REPORT:
-            truth.non_reports.append(NonReport(aid, spec.host, e.path, e.title, e.kind))
+            truth.non_reports.append(NonReport(lister.id, spec.host, e.path, e.title, e.kind))
+            if owner:
+                truth.portal_report(e, lister.id, spec.host, spec.platform, container, e.encoding or spec.info.encoding,
+                                    e.path in listed)
     for s in _chrome(spec):
         if s and s not in truth.chrome:
             truth.chrome.append(s)

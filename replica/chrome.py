@@ -24,6 +24,22 @@ def rel(from_path: str, to_path: str) -> str:
     return r
 
 
+SECTION_PATH = "/zfxxgk/"  # the 政府信息公开 section of a site whose breadcrumb names none
+
+
+def home_section(spec: SiteSpec) -> tuple[str, str]:
+    """The disclosure section a home page links, which links the 年报 column: the first level of the
+    column's breadcrumb (政务公开 / 政府信息公开 …), else a 政府信息公开 page of its own."""
+    homes = ("/", "/index.html", "/index.htm")
+    return next(((n, p) for n, p in spec.crumbs if p not in homes), ("政府信息公开", SECTION_PATH))
+
+
+def home_links(spec: SiteSpec) -> list[tuple[str, str]]:
+    """What a home page links: the disclosure section (not the 年报 column itself: real sites are
+    entered through 政府信息公开), and the site's other columns."""
+    return [home_section(spec)] + [(c.name, c.path) for c in spec.columns.values() if c.key != "own"]
+
+
 def metas(pairs: list[tuple[str, str]]) -> str:
     return "\n".join(f'<meta name="{k}" content="{escape(v)}" />' for k, v in pairs)
 

@@ -176,7 +176,10 @@ class Builder:
             e.blocks = prose.report_blocks(ctx, self.rng, summ, shape, (signed.year, signed.month, signed.day))
         return self.add(e)
 
-    def other_agency_report(self, org: str, short: str, year: int, when: datetime, style: str = "word") -> Entry:
+    def other_agency_report(self, org: str, short: str, year: int, when: datetime, style: str = "word",
+                            owner: tuple[str, str] = ("", "")) -> Entry:
+        """A report of another agency in this site's list (a portal lists its departments' and
+        townships'); ``owner`` is that agency's (行政区划代码, level), for the ground truth."""
         path, docid = self._path(when, "own")
         t = numbers.gen_tables(self.rng, prose_template(year), "county", Carry())
         ctx = Ctx(name=org, short=short, we="我局" if org.endswith("局") else "我委", place=self.spec.ctx_args["place"],
@@ -185,7 +188,27 @@ class Builder:
                                      (when.year, when.month, when.day))
         return self.add(Entry("other_agency_report", f"{org}{year}年政府信息公开工作年度报告", when, path,
                               blocks=blocks, tables=t, style=style, year=year, template=t.template,
-                              source=org, docid=docid))
+                              source=org, docid=docid, extra={"owner": (org, *owner)}))
+
+    def copies_of(self, agency_id: str, years, owner: tuple[str, str]) -> list[Entry]:
+        """The reports a department publishes on a site of its own (a registry agency whose site is
+        derived from its entry), listed by this portal too: the same report (title, date, text,
+        tables) under the portal's own URL. None when the registry has no such agency."""
+        from crawler.registry import load_registry
+
+        dept = next((x for x in load_registry("replica", port=0) if x.id == agency_id), None)
+        if dept is None:
+            return []
+        spec = KNOWN.get(dept.id, generic_site)(dept)
+        out = []
+        for e in spec.entries:
+            if e.kind == "report" and e.year in years:
+                path, docid = self._path(e.date, "own")
+                out.append(self.add(Entry(
+                    "other_agency_report", e.title, e.date, path, blocks=e.blocks, tables=e.tables, style=e.style,
+                    year=e.year, template=e.template, source=dept.name, docid=docid,
+                    extra={"owner": (dept.name, *owner), "own_at": (spec.host, e.path)})))
+        return out
 
     def news(self, n: int, start: datetime, end: datetime, column: str = "own", listed_own: bool = True) -> None:
         span = (end - start).days
@@ -338,7 +361,9 @@ def _wusu(a: Agency) -> SiteSpec:
     tables[2022].quirks.append("appeals.litigation_direct.pending printed with a full-width digit ０")
     pubs = {2020: b.at(2021, 1, 26), 2021: b.at(2022, 1, 14), 2022: b.at(2023, 1, 12), 2023: b.at(2024, 1, 16)}
     reps = {y: b.report(y, pubs[y], tables=tables[y], style="word", shape=ReportShape(subheads="none")) for y in years}
-    others = [("乌苏市财政局", "市财政局", (2020, 2021, 2022, 2023)),
+    # the city portal's 部门年报 lists every department's reports; 乌苏市财政局's are on its own site too
+    copied = b.copies_of("wusu-czj", (2020, 2021, 2022, 2023), ("654202", "county"))
+    others = [*([] if copied else [("乌苏市财政局", "市财政局", (2020, 2021, 2022, 2023))]),
               ("乌苏市人力资源和社会保障局", "市人社局", (2020, 2021, 2022, 2023)),
               ("乌苏市教育局", "市教育局", (2021, 2022, 2023)),
               ("乌苏市卫生健康委员会", "市卫健委", (2021, 2022, 2023)),
@@ -347,7 +372,7 @@ def _wusu(a: Agency) -> SiteSpec:
     for org, short, ys in others:
         for y in ys:
             d = pubs[y] + timedelta(days=b.rng.randint(-10, 20))
-            b.other_agency_report(org, short, y, b.at(d.year, d.month, d.day))
+            b.other_agency_report(org, short, y, b.at(d.year, d.month, d.day), owner=("654202", "county"))
     b.interpretation(reps[2022], b.at(2023, 1, 13), title=f"{a.name}2022年政府信息公开工作年度报告解读")
     n = b.notice(2022, b.at(2022, 12, 20), column="tzgg")
     n.source = "乌苏市人民政府办公室"
@@ -428,7 +453,7 @@ def _ordos(a: Agency) -> SiteSpec:
 # any other registry entry
 
 
-def generic_site(a: Agency) -> SiteSpec:
+def generic_site(a: Agency, n_news: int = 12) -> SiteSpec:
     """A TRS or Hanweb site derived from a registry entry's ``start_url`` alone."""
     rng = random.Random(f"generic:{a.id}")
     short = a.aliases[0] if a.aliases else a.name
@@ -457,9 +482,15 @@ def generic_site(a: Agency) -> SiteSpec:
         b.report(y, b.at(y + 1, rng.randint(1, 3), rng.randint(1, 28)), tables=tables[y],
                  style=rng.choice(["clean", "word"]), shape=ReportShape(subheads=rng.choice(["long", "short"])))
     b.notice(2022, b.at(2022, 12, rng.randint(1, 20)))
-    b.news(12, datetime(2019, 3, 1), datetime(2024, 6, 1), column="news")
+    b.news(n_news, datetime(2019, 3, 1), datetime(2024, 6, 1), column="news")
     return b.spec
 
 
+def _wusu_czj(a: Agency) -> SiteSpec:
+    """乌苏市财政局's own site (its reports are on the city portal too: ``Builder.copies_of``); news
+    enough for three list pages, like the other TRS sites."""
+    return generic_site(a, n_news=24)
+
+
 KNOWN = {"xinjiang-mzt": _xinjiang, "binhu-mzj": _binhu, "changde-mzj": _changde, "wusu-mzj": _wusu,
-         "jiangsu-mzt": _jiangsu, "ordos-mzj": _ordos}
+         "jiangsu-mzt": _jiangsu, "ordos-mzj": _ordos, "wusu-czj": _wusu_czj}

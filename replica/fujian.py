@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from .chrome import article_metas, attachment_items, footer, rel, site_metas
+from .chrome import article_metas, attachment_items, footer, home_links, rel, site_metas
 from .spec import Column, Entry, SiteSpec
 
 SEARCH_API = "/fjdzapp/search"
@@ -187,9 +187,20 @@ def article_page(spec: SiteSpec, e: Entry, body_html: str) -> str:
 
 
 def home_page(spec: SiteSpec) -> str:
-    links = "".join(f'<li><a href="{c.path}">{escape(c.name)}</a></li>' for c in spec.columns.values())
+    """Links the 政府信息公开 section, not the 年报 column (reached through it, as on real sites)."""
+    links = "".join(f'<li><a href="{p}">{escape(n)}</a></li>' for n, p in home_links(spec))
     return (_head(spec, spec.info.site_name, site_metas(spec, "首页")) + "<body>\n" + _header(spec)
             + f'<div class="main"><ul class="columns">{links}</ul></div>\n' + footer(spec) + "\n</body>\n</html>\n")
+
+
+def section_page(spec: SiteSpec, name: str, path: str, links: list[tuple[str, str]]) -> str:
+    """A section of the 政府信息公开 tree (政府信息公开 › 政府信息公开年报 › each department's column)."""
+    page = path if not path.endswith("/") else path + "index.html"
+    lis = "".join(f'<li><a href="{rel(page, p)}" title="{escape(n)}">{escape(n)}</a></li>' for n, p in links)
+    return (_head(spec, f"{name}_{spec.info.site_name}", site_metas(spec, name)) + "<body>\n"
+            + '<div class="warp info_public_bg">\n' + _header(spec) + '<div class="main"><div class="content">\n'
+            + f'<div class="tabs_header"><ul><li class="on">{escape(name)}</li></ul></div>\n'
+            + f'<ul class="info_public_list">{lis}</ul>\n</div></div>\n' + footer(spec) + "\n</div>\n</body>\n</html>\n")
 
 
 CHROME = ["当前位置：", "长者模式"]

@@ -75,6 +75,18 @@ def index_page(spec: SiteSpec) -> str:
             + '<script src="/gkmlpt/static/js/app.js"></script>\n' + footer(spec) + "\n</body>\n</html>\n")
 
 
+def home_page(spec: SiteSpec) -> str:
+    """The department's home page: its 政府信息公开 link opens the gkmlpt application, whose TREE
+    holds the 年报 classify (real Guangdong sites link it the same way)."""
+    dept = spec.extra["dept"]
+    nav = (f'<li><a href="/">首页</a></li><li><a href="/{dept}/gkmlpt/index">政府信息公开</a></li>'
+           '<li><a href="/zwfw/">政务服务</a></li><li><a href="/hdjl/">互动交流</a></li>')
+    return (_head(spec, spec.info.site_name, site_metas(spec, "首页"), "")
+            + f'<body>\n<div class="header"><div class="logo">{escape(spec.info.site_name)}</div>'
+            + f'<div class="nav"><ul>{nav}</ul></div></div>\n<div class="main"></div>\n'
+            + footer(spec) + "\n</body>\n</html>\n")
+
+
 def identifier(spec: SiteSpec, e: Entry) -> str:
     return f"{spec.extra['org_code']}/{e.date.year}-{e.docid % 100000:05d}"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .chrome import article_metas, date_label, footer, metas, site_metas
+from .chrome import article_metas, date_label, footer, home_links, metas, site_metas
 from .spec import Column, Entry, SiteSpec
 
 PROXY = "/module/web/jpage/dataproxy.jsp"
@@ -39,8 +39,9 @@ def _head(spec: SiteSpec, title: str, meta_pairs: list[tuple[str, str]]) -> str:
     )
 
 
-def _header(spec: SiteSpec) -> str:
-    nav = "".join(f'<li><a href="{c.path}">{escape(c.name)}</a></li>' for c in spec.columns.values())
+def _header(spec: SiteSpec, links: list[tuple[str, str]] | None = None) -> str:
+    links = [(c.name, c.path) for c in spec.columns.values()] if links is None else links
+    nav = "".join(f'<li><a href="{p}">{escape(n)}</a></li>' for n, p in links)
     return (
         f'<div class="top"><div class="logo"><a href="/"><img src="/images/logo.png" alt="{escape(spec.info.site_name)}" /></a></div>'
         '<div class="search"><form action="/jrobot/search.do" method="get" target="_blank">'
@@ -116,8 +117,10 @@ def article_page(spec: SiteSpec, e: Entry, body_html: str) -> str:
 
 
 def home_page(spec: SiteSpec) -> str:
-    links = "".join(f'<li><a href="{c.path}">{escape(c.name)}</a></li>' for c in spec.columns.values())
-    return (_head(spec, spec.info.site_name, site_metas(spec, "首页")) + "<body>\n" + _header(spec)
+    """Links the 政府信息公开 section (which links the 年报 column), not the column itself."""
+    nav = home_links(spec)
+    links = "".join(f'<li><a href="{p}">{escape(n)}</a></li>' for n, p in nav)
+    return (_head(spec, spec.info.site_name, site_metas(spec, "首页")) + "<body>\n" + _header(spec, nav)
             + '<div class="main"><ul class="columns">' + links + "</ul></div>\n" + footer(spec) + "\n</body>\n</html>\n")
 
 

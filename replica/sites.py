@@ -208,7 +208,7 @@ def _nanhai(a: Agency) -> SiteSpec:
     for y in (2021, 2022):
         b.other(f"{a.name}{y}年政府网站工作年度报表", b.at(y + 1, 1, 14),
                 prose.website_report_blocks(b.ctx(y), info.site_name, y, b.rng))
-    b.other_agency_report("佛山市南海区桂城街道办事处", "桂城街道", 2022, b.at(2023, 1, 29))
+    b.other_agency_report("佛山市南海区桂城街道办事处", "桂城街道", 2022, b.at(2023, 1, 29), owner=("440605", "township"))
     return b.spec
 
 
@@ -306,10 +306,10 @@ def _quanjiao(a: Agency) -> SiteSpec:
     # the module list: every department's reports, and the county's 汇总 reports
     for org, short in (("全椒县财政局", "县财政局"), ("全椒县教育体育局", "县教体局"), ("全椒县卫生健康委员会", "县卫健委")):
         for y in (2021, 2022, 2023):
-            e = b.other_agency_report(org, short, y, b.at(y + 1, 1, b.rng.randint(10, 28)))
+            e = b.other_agency_report(org, short, y, b.at(y + 1, 1, b.rng.randint(10, 28)), owner=("341124", "county"))
             e.path, e.listed_in, e.column, e.extra["module"] = to_module(e), ("module",), "module", True
     for y in (2022, 2023):
-        e = _summary(b, "全椒县", "全椒县人民政府", y, b.at(y + 1, 2, 8))
+        e = _summary(b, "全椒县", "全椒县人民政府", y, b.at(y + 1, 2, 8), ("341124", "county"))
         e.path, e.listed_in, e.column, e.extra["module"] = to_module(e), ("module",), "module", True
     for e in b.spec.entries:
         if e.extra.get("module") and e.listed_in == ("own",):
@@ -317,9 +317,9 @@ def _quanjiao(a: Agency) -> SiteSpec:
     return b.spec
 
 
-def _summary(b: Builder, place: str, issuer: str, year: int, when: datetime) -> Entry:
+def _summary(b: Builder, place: str, issuer: str, year: int, when: datetime, owner: tuple[str, str]) -> Entry:
     """A county's 汇总 report (the government's own report summing up every department's): a 年度报告
-    title naming the county, not the listing agency."""
+    title naming the county, not the listing agency; ``owner``: the issuer's (行政区划代码, level)."""
     path, docid = b._path(when, "own")
     t = numbers.gen_tables(b.rng, prose_template(year), "city", numbers.Carry())
     ctx = prose.Ctx(name=issuer, short="县政府" if place.endswith("县") else "市政府", we="本县" if place.endswith("县") else "本市",
@@ -327,7 +327,8 @@ def _summary(b: Builder, place: str, issuer: str, year: int, when: datetime) -> 
     blocks = prose.report_blocks(ctx, b.rng, numbers.requests_summary(t), ReportShape(subheads="long"),
                                  (when.year, when.month, when.day))
     return b.add(Entry("summary", f"{place}{year}年政府信息公开工作年度报告", when, path, blocks=blocks, tables=t,
-                       style="clean", year=year, template=t.template, source=issuer, docid=docid))
+                       style="clean", year=year, template=t.template, source=issuer, docid=docid,
+                       extra={"owner": (issuer, *owner)}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,9 +349,10 @@ def _kaili(a: Agency) -> SiteSpec:
                        ("凯里市人力资源和社会保障局", "市人社局"), ("凯里市卫生健康局", "市卫健局")):
         for y in (2021, 2022, 2023):
             d = pubs[y] + timedelta(days=b.rng.randint(-12, 12))
-            b.other_agency_report(org, short, y, b.at(d.year, d.month, d.day), style="clean")
+            b.other_agency_report(org, short, y, b.at(d.year, d.month, d.day), style="clean",
+                                  owner=("522601", "county"))
     for y in (2022, 2023):
-        _summary(b, "凯里市", "凯里市人民政府", y, b.at(y + 1, 3, 1))
+        _summary(b, "凯里市", "凯里市人民政府", y, b.at(y + 1, 3, 1), ("522601", "county"))
     b.notice(2022, b.at(2022, 12, 16))
     return b.spec
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .chrome import article_metas, cn_date, date_label, footer, metas, rel, site_metas
+from .chrome import article_metas, cn_date, date_label, footer, home_links, metas, rel, site_metas
 from .spec import Column, Entry, SiteSpec
 
 PAGER_FUNCTION = """<script type="text/javascript">
@@ -65,9 +65,9 @@ def _head(spec: SiteSpec, title: str, meta_pairs: list[tuple[str, str]], extra: 
     )
 
 
-def _header(spec: SiteSpec, page_path: str) -> str:
-    nav = " ".join(f'<li><a href="{rel(page_path, c.path)}" target="_self">{escape(c.name)}</a></li>'
-                   for c in spec.columns.values())
+def _header(spec: SiteSpec, page_path: str, links: list[tuple[str, str]] | None = None) -> str:
+    links = [(c.name, c.path) for c in spec.columns.values()] if links is None else links
+    nav = " ".join(f'<li><a href="{rel(page_path, p)}" target="_self">{escape(n)}</a></li>' for n, p in links)
     return (
         '<div class="header">\n'
         f'<div class="logo"><a href="{rel(page_path, "/")}"><img src="/images/logo.png" alt="{escape(spec.info.site_name)}" /></a></div>\n'
@@ -153,10 +153,12 @@ def article_page(spec: SiteSpec, e: Entry, body_html: str) -> str:
 
 
 def home_page(spec: SiteSpec) -> str:
+    """The home page links the disclosure section (政务公开 / 政府信息公开 …), which links the 年报
+    column: a crawler finds the column through it, as on real sites (spiders/discover.py)."""
     head = _head(spec, spec.info.site_name, site_metas(spec, "首页"))
-    links = "".join(f'<li><a href="{rel("/index.html", c.path)}">{escape(c.name)}</a></li>'
-                    for c in spec.columns.values())
-    return (head + "<body>\n" + _header(spec, "/index.html") + '<div class="main"><ul class="columns">' + links
+    nav = home_links(spec)
+    links = "".join(f'<li><a href="{rel("/index.html", p)}">{escape(n)}</a></li>' for n, p in nav)
+    return (head + "<body>\n" + _header(spec, "/index.html", nav) + '<div class="main"><ul class="columns">' + links
             + "</ul></div>\n" + footer(spec) + "\n</body>\n</html>\n")
 
 
@@ -164,7 +166,7 @@ def stub_page(spec: SiteSpec, path: str, name: str) -> str:
     """A parent column in the breadcrumb: links down to the columns below it."""
     page_path = path if path.endswith(".html") else path + "index.html"
     head = _head(spec, f"{name}_{spec.info.site_name}", site_metas(spec, name))
-    below = [c for c in spec.columns.values() if c.path.startswith(path.rsplit("index.html", 1)[0])]
+    below = [c for c in spec.columns.values() if c.path.startswith(path.rsplit("index.html", 1)[0])] or [spec.column]
     links = "".join(f'<li><a href="{rel(page_path, c.path)}">{escape(c.name)}</a></li>' for c in below)
     return (head + "<body>\n" + _header(spec, page_path) + f'<div class="main"><h2>{escape(name)}</h2><ul>' + links
             + "</ul></div>\n" + footer(spec) + "\n</body>\n</html>\n")

@@ -68,6 +68,24 @@ class PlantedReport(_Located):
 
 
 @dataclass
+class PortalReport(PlantedReport):
+    """A report of ANOTHER agency that a portal's list shows (a county portal lists its departments'
+    and townships'): ``agency_id`` is the listing portal's; the report belongs to ``owner``, the
+    agency the title names, whose 行政区划代码 and level are written here by hand. ``own_at`` is the
+    URL of the same report on the owner's own site, when the replica serves one (same content).
+    ``reachable``: linked from a list some registry entry crawls (全椒县's module, served on the site of
+    全椒县民政局's catalogue, is the column of the county portal's own entry: ``web.build_web``)."""
+
+    owner: str = ""
+    division_code: str = ""
+    level: str = ""
+    own_at: tuple[str, str] | None = None  # (host, path)
+
+    def own_url(self, port: int) -> str | None:
+        return _url(self.own_at[0], port, self.own_at[1]) if self.own_at else None
+
+
+@dataclass
 class NonReport(_Located):
     """A list item that is NOT an annual report of the listing agency."""
 
@@ -131,6 +149,8 @@ class Truth:
     # per agency of the later platforms: every list request a crawler of the site must make, as
     # (method, path?query, form fields) — static pages, API pages, per-year views — in page order
     list_pages: dict[str, list[tuple[str, str, tuple[tuple[str, str], ...]]]] = field(default_factory=dict)
+    # reports of other agencies on a portal's list (each also a NonReport of the listing agency)
+    portal_reports: list[PortalReport] = field(default_factory=list)
 
     @staticmethod
     def url(item, port: int) -> str:
@@ -138,6 +158,20 @@ class Truth:
 
     def reachable_reports(self) -> list[PlantedReport]:
         return [r for r in self.reports if r.reachable]
+
+    def portal_report(self, e, agency_id: str, host: str, platform: str, container: str, encoding: str,
+                      reachable: bool) -> None:
+        """Record a planted entry that is another agency's report (``e.extra['owner']``) as such."""
+        from .blocks import truth_text
+
+        owner, code, level = e.extra["owner"]
+        headings, paragraphs = truth_text(e.blocks or [])
+        self.portal_reports.append(PortalReport(
+            agency_id=agency_id, year=e.year, title=e.title, host=host, path=e.path, published=f"{e.date:%Y-%m-%d}",
+            template=e.template, headings=headings, paragraphs=paragraphs,
+            tables=e.tables.values() if e.tables is not None else None, encoding=encoding, reachable=reachable,
+            platform=platform, container=container, owner=owner, division_code=code, level=level,
+            own_at=e.extra.get("own_at")))
 
     def reports_of(self, agency_id: str) -> list[PlantedReport]:
         return [r for r in self.reports if r.agency_id == agency_id]

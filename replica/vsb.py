@@ -101,9 +101,22 @@ def article_page(spec: SiteSpec, e: Entry, body_html: str) -> str:
 
 
 def home_page(spec: SiteSpec) -> str:
+    """Links 政务公开 (in the nav), which links the 部门年报 column: not the column itself."""
     return (_head(spec, spec.info.site_name, spec.info.site_name) + "<BODY>\n" + _top(spec, "/index.htm")
-            + f'<div class="main"><a href="{rel("/index.htm", spec.column.path)}">{escape(spec.column.name)}</a></div>\n'
+            + f'<div class="main"><a href="{rel("/index.htm", "/zwgk.htm")}">政府信息公开</a></div>\n'
             + footer(spec) + "\n</BODY></HTML>\n")
+
+
+def section_page(spec: SiteSpec) -> str:
+    """``/zwgk.htm``: the portal's 政务公开 section; its 部门年报 entry is the column."""
+    path = "/zwgk.htm"
+    entries = [("政府信息公开指南", "/zwgk/xxgkzn.htm"), ("政府信息公开制度", "/zwgk/xxgkzd.htm"),
+               (spec.column.name, spec.column.path)]
+    lis = "".join(f'<li><a href="{rel(path, p)}">{escape(n)}</a></li>' for n, p in entries)
+    return (_head(spec, f"政务公开-{spec.info.site_name}", f"{spec.info.site_name},政务公开") + "<BODY>\n"
+            + _top(spec, path)
+            + f'<div class="dqwz">当前位置：<a href="{rel(path, "/index.htm")}">首页</a>&gt;&gt;政务公开</div>\n'
+            + f'<ul class="zwgk_list">{lis}</ul>\n' + footer(spec) + "\n</BODY></HTML>\n")
 
 
 CHROME = ["点击数：", "已下载"]

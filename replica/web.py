@@ -23,10 +23,10 @@ from crawler.registry import Agency
 from . import hanweb, trs
 from .blocks import truth_text
 from .body import render_body
-from .chrome import chrome_strings
+from .chrome import chrome_strings, home_section
 from .sites import site_spec
 from .spec import (KINDS_NON_REPORT, SITE_EPOCH, Entry, ProxyColumn, Req, Resource, Site, SiteSpec, error_answer,
-                   query_key)
+                   host_and_path, query_key)
 from .spec import when as _when
 from .truth import BadInput, NonReport, PlantedReport, Truth
 
@@ -67,7 +67,14 @@ class Web:
         out = {}
         for site in self.sites.values():
             out[site.spec.agency.id] = f"http://{site.host}:{port}{site.spec.start_path}"
+            for path, a in site.spec.extra.get("portals", {}).items():
+                out[a.id] = f"http://{site.host}:{port}{path}"
         return out
+
+    def site_of(self, agency_id: str) -> Site:
+        """The site serving an agency's start page: its own, or the one whose list it crawls."""
+        return next(s for s in self.sites.values() if s.spec.agency.id == agency_id
+                    or any(a.id == agency_id for a in s.spec.extra.get("portals", {}).values()))
 
     def resources(self):
         """(host, path, resource) for every stored resource, sorted."""
@@ -278,7 +285,7 @@ def _build_site(spec: SiteSpec, truth: Truth) -> Site:
     mod = trs if spec.platform == "trs" else hanweb
     home = Resource(_encode(spec, mod.home_page(spec)), _html_type(spec, "list"))
     res["/index.html"] = home
-    for name, path in spec.crumbs:
+    for name, path in [*spec.crumbs, home_section(spec)]:  # the section the home page links, too
         page = path + "index.html" if path.endswith("/") else path
         if page not in res:
             res[page] = Resource(_encode(spec, mod.stub_page(spec, path, name)), _html_type(spec, "list"))
@@ -295,6 +302,10 @@ def _build_site(spec: SiteSpec, truth: Truth) -> Site:
                 container="//div[@class='TRS_Editor']" if spec.platform == "trs" else "//div[@id='zoom']"))
         elif e.kind in KINDS_NON_REPORT:
             truth.non_reports.append(NonReport(aid, spec.host, e.path, e.title, e.kind))
+            if e.extra.get("owner"):
+                container = "//div[@class='TRS_Editor']" if spec.platform == "trs" else "//div[@id='zoom']"
+                truth.portal_report(e, aid, spec.host, spec.platform, container, spec.info.encoding,
+                                    e.path in listed_ok)
     for s in chrome_strings(spec):
         if s not in truth.chrome:
             truth.chrome.append(s)
@@ -305,8 +316,17 @@ def build_web(agencies: list[Agency]) -> Web:
     """Render the replica sites of ``agencies`` (registry entries; ports in their URLs are ignored)."""
     truth = Truth()
     sites: dict[str, Site] = {}
-    for a in agencies:
-        spec = site_spec(a)
+    specs = [(a, site_spec(a)) for a in agencies]
+    # A registry agency without a site of its own whose start page is a list on another agency's
+    # site: a county portal's annual-report module on the platform that also hosts its
+    # departments' catalogues (Anhui). That site serves the list, and says in its truth whose it is.
+    hosted = {s.host: s for _, s in specs if s is not None}
+    for a, spec in specs:
+        if spec is None and a.start_url:
+            host, path = host_and_path(a.start_url)
+            if host in hosted:
+                hosted[host].extra.setdefault("portals", {})[path] = a
+    for a, spec in specs:
         if spec is None:
             continue
         if spec.host in sites:

@@ -69,4 +69,21 @@ def view_page(spec: SiteSpec, year: int | None, inline: Entry | None, body_html:
             + "\n</body>\n</html>\n")
 
 
+def index_page(spec: SiteSpec) -> str:
+    """``/module/xxgk/index.jsp``: the 政府信息公开 catalogue, whose 政府信息公开年报 entry is the
+    annual-report view without a year."""
+    i = spec.info
+    area = spec.extra["area"]
+    items = [("政府信息公开指南", f"/module/xxgk/tree.jsp?area={area}&divid=div_zn"),
+             ("政府信息公开制度", f"/module/xxgk/tree.jsp?area={area}&divid=div_zd"),
+             ("法定主动公开内容", f"/module/xxgk/tree.jsp?area={area}&divid=div_fd"),
+             ("政府信息公开年报", f"xxgkAnnualReport.jsp?area={area}")]
+    lis = "".join(f'<li><a href="{escape(p)}" target="_blank">{escape(n)}</a></li>' for n, p in items)
+    return ('<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">\n<html>\n<head>\n'
+            f'<meta http-equiv="Content-Type" content="text/html; charset={META_CHARSET}">\n'
+            f"<title>{escape(i.site_name)}-政府信息公开</title>\n</head>\n<body>\n"
+            f'<div class="xxgk_top"><a href="/">{escape(i.site_name)}</a> 政府信息公开目录</div>\n'
+            f'<div class="xxgk_menu"><ul>{lis}</ul></div>\n' + footer(spec) + "\n</body>\n</html>\n")
+
+
 CHROME = ["政府信息公开目录", "公开单位："]

@@ -6,6 +6,8 @@ Stats are counted per agency (``agency/<id>/…``) so a run can say which site b
 """
 from __future__ import annotations
 
+import re
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 
 import scrapy
@@ -14,15 +16,36 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.items import CaptureItem, FetchRefused, LinkItem, OverBudget, RedirectFailed
+from crawler.portals import Owners
 from crawler.registry import load_registry
 from extract.decode import UndecodableError, decode_html
 from extract.identity import classify_title
 from spiders.challenges import DESCRIPTIONS, challenge_kind
+from spiders.discover import MAX_PAGE_BYTES as MAX_DISCOVERY_PAGE_BYTES
+from spiders.discover import Agent, Discovery, Step, fingerprint, pager_sign
+from spiders.discover_spider import failure_reason
 from spiders.platforms import PLATFORMS, platform_for
 from spiders.platforms.base import attachment_format
 
 MAX_TABLE_IMAGES = 12  # a report prints three tables; a page with more pictures is mostly not tables
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+# Cheap looks before the table reader (~30 ms a report page, on the crawl's one thread) decides
+# whether a page's pictures are its tables: no picture at all, or every standard table printed as
+# HTML (a label only its grid prints, inside <table> markup: extract/schema.py), needs no reading.
+_IMG_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?![\"']?\s*data:)", re.I)
+TABLE_MARKERS = ("规范性文件", "本年新收", "行政复议")
+
+
+def _table_text(text: str) -> str:
+    """The markup inside <table> elements (to the first </table> after each opening), by str.find:
+    a regex scanning character by character cost ~2 ms a report page."""
+    lo = text.lower()
+    parts, i = [], lo.find("<table")
+    while i != -1:
+        j = lo.find("</table", i)
+        parts.append(text[i:] if j == -1 else text[i:j])
+        i = -1 if j == -1 else lo.find("<table", j)
+    return "".join(parts)
 
 
 def _now() -> str:
@@ -81,7 +104,11 @@ class ReportsSpider(scrapy.Spider):
                 raise ValueError(f"unknown agency id(s): {', '.join(sorted(unknown))}")
             agencies = [a for a in agencies if a.id in spider.only]
         spider.agencies = {a.id: a for a in agencies}
+        # whose report another agency's link on a list is: the whole registry, crawled tonight or not
+        spider.owners = Owners(load_registry(spider.registry_name, port=spider.port))
+        spider.portal_agencies = set()  # owners of portal links seen this run (their row goes with the first)
         spider.bounds = {}  # agency id → {bound: what happened}, for its health row
+        spider.discoveries = {}  # agency id → its discovery walk (home-URL-only entries)
         spider.list_urls = {}  # agency id → distinct list pages requested
         return spider
 
@@ -105,17 +132,93 @@ class ReportsSpider(scrapy.Spider):
     # ------------------------------------------------------------------ requests
     async def start(self):
         for agency in self.agencies.values():
+            if agency.needs_discovery:  # only a home page: find the 年报 column first (spiders/discover.py)
+                yield self.discovery_request(agency)
+                continue
             if agency.platform not in PLATFORMS:
                 self.logger.error("no platform adapter %r for %s: skipped", agency.platform, agency.id)
                 self.count(agency.id, "no_adapter")
                 continue
-            self.count(agency.id, "list_pages_requested")
-            self.list_urls.setdefault(agency.id, set()).add(("GET", agency.start_url, ()))
-            yield scrapy.Request(agency.start_url, callback=self.parse_list, errback=self.failed,
-                                 meta={"agency_id": agency.id, "kind": "list", "page": 0,
-                                       "download_maxsize": self.list_maxsize(),
-                                       "options": dict(agency.options)},
-                                 dont_filter=True)
+            yield self.first_list_request(agency)
+
+    def first_list_request(self, agency):
+        self.count(agency.id, "list_pages_requested")
+        self.list_urls.setdefault(agency.id, set()).add(("GET", agency.start_url, ()))
+        return scrapy.Request(agency.start_url, callback=self.parse_list, errback=self.failed,
+                              meta={"agency_id": agency.id, "kind": "list", "page": 0,
+                                    "download_maxsize": self.list_maxsize(),
+                                    "options": dict(agency.options)},
+                              dont_filter=True)
+
+    # ------------------------------------------------------------------ discovery
+    # A home-URL-only registry entry: walk from the home page to the 年报 column (spiders/discover.py
+    # decides which page next and what was found), record what was found, then crawl the column as
+    # if the registry had named it. Every night again, so a column that moved is found again.
+    def discovery_request(self, agency, step: Step | None = None):
+        if step is None:
+            self.discoveries[agency.id] = walk = Discovery(
+                agency.home_url, Agent(agency.name, agency.aliases, agency.province, agency.city, agency.county),
+                platform=agency.platform)
+            step = walk.first()
+        self.count(agency.id, "discovery_pages")
+        # dont_filter: the walk never asks twice, and its pages must not hide list pages from the crawl
+        return scrapy.Request(step.url, callback=self.parse_discovery, errback=self.discovery_failed,
+                              dont_filter=True,
+                              meta={"agency_id": agency.id, "kind": "discovery", "step": asdict(step),
+                                    "download_maxsize": min(MAX_DISCOVERY_PAGE_BYTES, self.list_maxsize() or
+                                                            MAX_DISCOVERY_PAGE_BYTES),
+                                    # a dead link met on the way is not a broken site
+                                    "optional": step.depth > 0})
+
+    def parse_discovery(self, response):
+        agency = self.agencies[response.meta["agency_id"]]
+        walk, step = self.discoveries[agency.id], Step(**response.meta["step"])
+        yield self.capture(response, "discovery")
+        try:
+            text = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1")).text
+        except UndecodableError as e:
+            walk.failed(step, f"undecodable: {e}")
+        else:
+            walk.feed(step, response.url, text, len(response.body))
+        yield from self.discovery_next(agency)
+
+    def discovery_failed(self, failure):
+        yield from self.failed(failure)
+        meta = failure.request.meta
+        agency = self.agencies[meta["agency_id"]]
+        self.discoveries[agency.id].failed(Step(**meta["step"]), failure_reason(failure))
+        yield from self.discovery_next(agency)
+
+    def discovery_next(self, agency):
+        walk = self.discoveries[agency.id]
+        step = walk.next()
+        if step is not None:
+            yield self.discovery_request(agency, step)
+            return
+        found = walk.result(agency.id)
+        yield found
+        if not found.found:
+            self.hit(agency.id, "discovery", f"discovery failed (未找到年报栏目): {found.reason}")
+            return
+        self.logger.info("discovered %s: %s %s (confidence %.2f)", agency.id, found.platform, found.start_url,
+                         found.confidence)
+        # the registry's own options (selectors, classify ids) win over what discovery read
+        self.agencies[agency.id] = agency = replace(agency, platform=found.platform, start_url=found.start_url,
+                                                    options={**found.options, **agency.options})
+        yield self.first_list_request(agency)
+
+    def check_pager(self, agency, url: str, text: str) -> None:
+        """A start page whose adapter scheduled no further page, though the page shows a pager: the
+        registry names the wrong platform (or none fits), and only page 1 was read. Said, not hidden."""
+        sign = pager_sign(url, text)
+        if not sign:
+            return
+        fp = fingerprint(url, text)
+        likely = f"; likely platform 可能的平台: {fp.platform}" if fp and fp.is_list and fp.platform != agency.platform else ""
+        self.count(agency.id, "pager_not_followed")
+        self.hit(agency.id, "pager_not_followed",
+                 f"pager not followed (翻页未跟随，只读了第一页): {url} shows {sign}, which the {agency.platform} "
+                 f"adapter did not follow{likely}")
 
     def count(self, agency_id: str, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"agency/{agency_id}/{key}", n)
@@ -126,7 +229,7 @@ class ReportsSpider(scrapy.Spider):
         fields = {"link_title": response.meta.get("link_title"), "link_date": response.meta.get("link_date")}
         fields.update({k: extra.pop(k) for k in list(extra) if k in fields})
         return CaptureItem(
-            agency_id=response.meta["agency_id"], kind=kind, url=url, method=method,
+            agency_id=response.meta.get("owner_id") or response.meta["agency_id"], kind=kind, url=url, method=method,
             request_body=body, final_url=response.url, status=response.status, redirects=_redirects(req),
             headers=_headers(response), body=response.body, fetched_at=_now(),
             referer=(req.headers.get("Referer") or b"").decode("latin-1") or None,
@@ -151,7 +254,10 @@ class ReportsSpider(scrapy.Spider):
         for link in platform.links(decoded.text, response.url, response.meta):
             verdict = classify_title(link.title, agency.name, agency.aliases, province=agency.province,
                                      city=agency.city, county=agency.county)
-            if verdict.kind != "report":
+            # another agency's report (a portal lists its departments' and townships'): that agency's
+            owner = (self.owners.resolve(verdict, agency, response.url) if verdict.kind == "other_agency_report"
+                     else None)
+            if verdict.kind != "report" and owner is None:
                 self.count(agency.id, "other_links" if verdict.kind == "other_agency_report" else "skipped_links")
                 continue
             on_page += 1
@@ -159,9 +265,15 @@ class ReportsSpider(scrapy.Spider):
                 self.hit(agency.id, "links_per_page",
                          f"a list page had more than {max_links} report links ({response.url})")
                 break
-            self.count(agency.id, "report_links")
-            yield LinkItem(agency_id=agency.id, url=link.url, title=link.title, date=link.date,
-                           list_url=response.url)
+            self.count(agency.id, "portal_links" if owner else "report_links")
+            new_agency = owner.row if owner and owner.id not in self.portal_agencies else None
+            if new_agency:
+                self.portal_agencies.add(owner.id)
+            yield LinkItem(agency_id=owner.id if owner else agency.id, url=link.url, title=link.title,
+                           date=link.date, list_url=response.url, via_agency_id=agency.id if owner else None,
+                           agency=new_agency)
+            if owner and (link.inline or link.url == response.url):
+                continue  # a list printing another agency's report inline: not seen on real portals
             if link.inline or link.url == response.url:
                 # The list page prints the report itself (Hanweb's per-year view): this response
                 # is the report page too; a new request would be dropped as a duplicate.
@@ -173,10 +285,14 @@ class ReportsSpider(scrapy.Spider):
             yield scrapy.Request(
                 link.url, callback=self.parse_report, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "report", "link_title": link.title,
-                      "link_date": link.date, "options": dict(agency.options)})
+                      "link_date": link.date, "options": dict(agency.options),
+                      "owner_id": owner.id if owner else None})
         max_pages = self.limit(agency, "max_list_pages", "NIANBAO_MAX_LIST_PAGES")
         requested = self.list_urls.setdefault(agency.id, set())
-        for page in platform.next_pages(decoded.text, response.url, response.meta):
+        pages = platform.next_pages(decoded.text, response.url, response.meta)
+        if not pages and response.meta.get("page") == 0:
+            self.check_pager(agency, response.url, decoded.text)
+        for page in pages:
             key = (page.method, page.url, page.formdata)
             if key not in requested and len(requested) >= max_pages:
                 self.count(agency.id, "list_pages_not_followed")
@@ -203,7 +319,7 @@ class ReportsSpider(scrapy.Spider):
             yield scrapy.Request(
                 link.url, callback=self.parse_attachment, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "attachment", "link_title": link.title,
-                      "parent_url": response.request.url,
+                      "parent_url": response.request.url, "owner_id": response.meta.get("owner_id"),
                       "format": attachment_format(link.url, link.title)})
 
     def follow_table_images(self, response, text: str, agency):
@@ -216,6 +332,11 @@ class ReportsSpider(scrapy.Spider):
         from extract.schema import TABLE_KEYS
         from extract.tables import parse_tables
 
+        if not _IMG_RE.search(text):
+            return
+        grids = _table_text(text)
+        if grids and all(m in grids for m in TABLE_MARKERS):
+            return
         rd = read_html(text)
         images = [im for im in rd.images if im.src and not im.src.startswith("data:")]
         if not images:
@@ -237,6 +358,7 @@ class ReportsSpider(scrapy.Spider):
                 url, callback=self.parse_attachment, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "attachment", "link_title": im.alt or None,
                       "parent_url": response.request.url, "format": "image",
+                      "owner_id": response.meta.get("owner_id"),
                       "download_maxsize": MAX_IMAGE_BYTES})
 
     def parse_report(self, response):
@@ -307,11 +429,12 @@ class ReportsSpider(scrapy.Spider):
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         if expected:
-            reason = f"{reason} (optional page: the list ends here)"
+            reason = f"{reason} (optional page: " + (
+                "a link discovery tried)" if meta.get("kind") == "discovery" else "the list ends here)")
         self.logger.log(20 if expected else 30, "fetch failed for %s (%s): %s", agency_id, request.url, reason)
         method, url, req_body = _origin(request)
         yield CaptureItem(
-            agency_id=agency_id, kind=meta.get("kind", "report"), url=url,
+            agency_id=meta.get("owner_id") or agency_id, kind=meta.get("kind", "report"), url=url,
             method=method, request_body=req_body, final_url=final_url,
             status=status, headers=headers, body=body, fetched_at=_now(), error=reason,
             link_title=meta.get("link_title"), link_date=meta.get("link_date"),

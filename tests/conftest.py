@@ -6,6 +6,7 @@ Twisted's reactor cannot be restarted inside the test process.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -163,3 +164,34 @@ def shared_dir():
 
 
 os.environ.setdefault("PYTHONUTF8", "1")
+
+
+# ------------------------------------------------------------------ parallel runs (pytest-xdist)
+#: Session fixtures costly enough that every test file using one runs in the same worker, which
+#: builds them once (a crawl and extract of the whole replica costs ~30 s of CPU).
+SHARED_FIXTURES = ("crawled", "datasette_url")
+
+
+def _files_sharing_the_crawl() -> frozenset[str]:
+    """Test files that ask for a shared fixture (as a parameter of a test or fixture)."""
+    uses = re.compile(r"def \w+\([^)]*\b(?:%s)\b" % "|".join(SHARED_FIXTURES))
+    here = Path(__file__).parent
+    return frozenset(f"{here.name}/{p.name}" for p in here.glob("test_*.py")
+                     if uses.search(p.read_text(encoding="utf-8")))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` runs ``pytest -n auto``: whole test files are the units handed to workers (so a
+    module fixture is built once), and the files sharing the crawl are one unit. (pytest-xdist's own
+    ``--dist loadgroup`` does not group under pytest 9.2, which no longer reads the test ids it
+    rewrites.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    crawl_files = _files_sharing_the_crawl()
+
+    class ByFileSharingTheCrawl(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "shared crawl" if path in crawl_files else path
+
+    return ByFileSharingTheCrawl(config, log)

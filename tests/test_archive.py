@@ -53,14 +53,23 @@ def test_capture_item_rejects_bad_kinds_and_urls():
 
 
 def test_failed_transaction_leaves_no_row(archive, monkeypatch):
-    import sqlite_utils.db
-
     run = archive.start_run("test", ["x"])
     before = archive.db["captures"].count
 
-    def boom(self, *a, **k):
-        raise RuntimeError("disk full")
-    monkeypatch.setattr(sqlite_utils.db.Table, "insert", boom)
+    class FailingInsert:
+        """The archive's connection, failing the capture's INSERT inside its transaction."""
+
+        def __init__(self, conn):
+            self._conn = conn
+
+        def execute(self, sql, *args):
+            if sql.lstrip().lower().startswith("insert into captures"):
+                raise RuntimeError("disk full")
+            return self._conn.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+    monkeypatch.setattr(archive, "conn", FailingInsert(archive.conn))
     with pytest.raises(RuntimeError):
         archive.store_capture(cap(body=b"new"), run)
     monkeypatch.undo()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from tests.conftest import query, run_cli
 from tests.test_nightly import archive_state
 
@@ -28,6 +30,7 @@ def test_nothing_new_reads_nothing_and_changes_nothing(crawled, tmp_path):
     assert archive_state(db) == before
 
 
+@pytest.mark.slow  # two full extracts of the whole replica (~40 s); test_nightly compares a full one
 def test_a_new_extractor_version_or_full_reads_everything(crawled, tmp_path):
     db, blobs = _copy(crawled, tmp_path)
     pages = query(db, "select count(*) n from captures where kind = 'report' and ok = 1 and sha256 is not null")[0]["n"]
@@ -41,6 +44,7 @@ def test_a_new_extractor_version_or_full_reads_everything(crawled, tmp_path):
     assert archive_state(db) == before
 
 
+@pytest.mark.slow  # a full extract of the whole replica (~30 s)
 def test_an_unfinished_run_is_not_a_starting_point(crawled, tmp_path):
     """A run killed before it finished leaves no mark to start from: the next reads from the last
     finished one, so nothing stored meanwhile is skipped."""

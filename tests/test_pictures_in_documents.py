@@ -59,6 +59,7 @@ def test_broken_embedded_picture_is_said_not_guessed():
     assert not doc.cells
 
 
+@pytest.mark.slow  # OCR of a whole report (~12 s); the fast suite reads the pictures of a page
 def test_word_file_with_pictured_tables(pictured):
     import docx
 
@@ -77,6 +78,7 @@ def test_word_file_with_pictured_tables(pictured):
     _ocr_cells_carry_confidence(doc)
 
 
+@pytest.mark.slow  # OCR of a whole report twice (~25 s)
 def test_a_pages_pictures_read_in_sequence(pictured):
     """Each picture alone gives only part of the requests table; in page order it is whole."""
     report, pics = pictured

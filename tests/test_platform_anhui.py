@@ -1,14 +1,17 @@
 """The anhui adapter on the replica's 全椒县民政局: the unit's 年报 catalogue (static, paged by
-``&page=N``) and the portal's OpennessAnnualReport module list."""
+``&page=N``) and the portal's OpennessAnnualReport module list, the column of the county portal's
+own registry entry (全椒县人民政府)."""
 from __future__ import annotations
 
 
+from crawler.registry import load_registry
 from replica.walk import walk
 from extract.identity import classify_title
 from spiders.platforms import platform_for
 from tests.replica_pages import PORT, agency, text_of, web  # noqa: F401  (fixtures)
 
 AID = "quanjiao-mzj"
+PORTAL = "quanjiao-xzf"  # the county portal: 全椒县人民政府, whose column is the module
 HOST = f"http://www.quanjiao.localhost:{PORT}"
 ah = platform_for("anhui")
 
@@ -46,9 +49,30 @@ def test_module_list_of_every_department(web, agency):
     kinds = {l.title: classify_title(l.title, agency.name, agency.aliases).kind for l in links}
     mine = {r.title for r in web.truth.reports_of(AID) if r.year >= 2021}
     assert {t for t, k in kinds.items() if k == "report"} == mine
-    summaries = {n.title for n in web.truth.non_reports if n.agency_id == AID and n.kind == "summary"}
+    summaries = {r.title for r in web.truth.reports_of(PORTAL)}  # the county's own (汇总) reports
     assert summaries and all(kinds[t] == "other_agency_report" for t in summaries)
     assert all(l.url.startswith(HOST + "/openness/OpennessAnnualReport/show/") and l.date for l in links)
+
+
+def test_the_county_portal_reads_the_module_as_its_column(web):
+    """The registry entry of the county portal (全椒县人民政府) starts at the module: every page of it
+    is read, its own reports are the county's 汇总 reports, and every other row is another agency's
+    report (the departments', and 全椒县民政局's own also listed there)."""
+    portal = next(a for a in load_registry("replica", port=PORT) if a.id == PORTAL)
+    w = walk(web, portal)
+    assert w.requests() == web.truth.list_pages[PORTAL] and len(w.requests()) >= 2
+    assert not w.failures()
+    kinds: dict[str, list[str]] = {}
+    for l in w.links:
+        v = classify_title(l.title, portal.name, portal.aliases, province=portal.province, city=portal.city,
+                           county=portal.county)
+        kinds.setdefault(v.kind, []).append(l.url)
+    assert sorted(kinds.pop("report")) == sorted(HOST + r.path for r in web.truth.reports_of(PORTAL))
+    theirs = {HOST + p.path for p in web.truth.portal_reports if p.agency_id == PORTAL}
+    mine = {HOST + p for r in web.truth.reports_of(AID) for p in (r.path, *r.also_at)
+            if p.startswith("/openness/")}
+    assert theirs and mine and sorted(kinds.pop("other_agency_report")) == sorted(theirs | mine)
+    assert not kinds, kinds
 
 
 def test_pager_without_count_and_empty_list():

@@ -177,7 +177,8 @@ def test_build_is_fast_and_deterministic():
 
 def test_sites_follow_the_registry(web, server):
     agencies = load_registry("replica", port=server.port)
-    assert {a.id for a in agencies} == {s.spec.agency.id for s in web.sites.values()}
+    assert {a.id for a in agencies} == {s.spec.agency.id for s in web.sites.values()} | {
+        a.id for s in web.sites.values() for a in s.spec.extra.get("portals", {}).values()}  # a list on another's site
     blocked = {b.agency_id: int(b.kind) for b in web.truth.blocked}
     for a in agencies:
         u = urlsplit(a.start_url)
@@ -306,7 +307,7 @@ def test_chrome_never_in_truth_text_but_on_pages(web):
     pages = "".join(lhtml.fromstring(res.body.decode(site_encoding(web, h), "replace")).text_content()
                     for h, p, res in web.resources() if res.ctype.startswith("text/html"))
     for aid, requests in web.truth.list_pages.items():  # dynamic pages (year views …)
-        host = next(s.host for s in web.sites.values() if s.spec.agency.id == aid)
+        host = web.site_of(aid).host
         for method, path, form in requests:
             status, headers, body = web.handle(method, host, path, urlencode(form).encode(), {})
             if status == 200 and "html" in dict(headers)["Content-Type"]:

@@ -30,19 +30,28 @@ class Agency:
     name: str
     province: str
     level: str
-    platform: str
-    start_url: str
+    platform: str | None = None  # None: found by discovery from ``home_url`` at crawl time
+    start_url: str | None = None
     city: str | None = None
     county: str | None = None
     aliases: tuple[str, ...] = ()
     options: dict = field(default_factory=dict, hash=False, compare=False)
     registry: str = "real"
+    home_url: str | None = None
+
+    @property
+    def needs_discovery(self) -> bool:
+        """A home page without a column and its platform: the crawl finds them (spiders.discover) first."""
+        return bool(self.home_url) and not (self.start_url and self.platform)
 
     def as_row(self) -> dict:
         return {
             "id": self.id, "name": self.name, "province": self.province, "city": self.city,
-            "county": self.county, "level": self.level, "platform": self.platform,
-            "start_url": self.start_url, "registry": self.registry,
+            "county": self.county, "level": self.level,
+            # not yet discovered: the archive keeps what an earlier discovery found (Archive.upsert_agencies)
+            "platform": self.platform or "unknown",
+            "start_url": self.start_url or self.home_url, "registry": self.registry,
+            "home_url": self.home_url,
             "aliases": json.dumps(list(self.aliases), ensure_ascii=False),
             "division_code": self.division_code,
         }
@@ -88,14 +97,18 @@ def load_registry(name_or_path: str | Path = "replica", port: int | None = None)
     name = doc.get("registry", path.stem)
     out = []
     for a in doc["agencies"]:
-        url = a["start_url"]
-        if "{port}" in url:
-            if port is None:
-                raise RegistryError(f"{path}: {a['id']}: start_url needs a replica port ({{port}})")
-            url = url.replace("{port}", str(port))
+        urls = {}
+        for key in ("start_url", "home_url"):
+            url = a.get(key)
+            if url and "{port}" in url:
+                if port is None:
+                    raise RegistryError(f"{path}: {a['id']}: {key} needs a replica port ({{port}})")
+                url = url.replace("{port}", str(port))
+            urls[key] = url
         out.append(Agency(
             id=a["id"], name=a["name"], province=a["province"], level=a["level"],
-            platform=a["platform"], start_url=url, city=a.get("city"), county=a.get("county"),
+            platform=a.get("platform"), start_url=urls["start_url"], city=a.get("city"), county=a.get("county"),
             aliases=tuple(a.get("aliases", ())), options=a.get("options", {}), registry=name,
+            home_url=urls["home_url"],
         ))
     return out

@@ -67,6 +67,10 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup('<a href="{}" title="阅读这份报告">{}</a>').format(href, value)
     if column == "摘要" and table is None and isinstance(value, str):
         return Markup('<span class="nb-snippet">{}</span>').format(_marked(_brackets(value)))
+    if table == "agencies" and column == "registry" and value == "discovered":
+        # an agency found on a portal's list, shown as such beside the registered ones
+        return Markup('<span class="nb-badge nb-discovered" title="不在登记表中：在门户网站的年报栏目里'
+                      '由报告标题发现">门户发现</span> discovered')
     return None
 
 

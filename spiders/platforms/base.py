@@ -229,11 +229,12 @@ def attachment_links(text: str, base_url: str) -> list[Link]:
         seen.add(url)
         out.append(Link(url=url, title=clean(title) or url.rsplit("/", 1)[-1]))
 
-    for a in sel.xpath("//a[@href]"):
-        name = a.attrib.get("alt") or a.attrib.get("title") or "".join(a.xpath(".//text()").getall())
-        add(a.attrib["href"], name)
-    for frame in sel.xpath("//iframe[@src] | //embed[@src] | //object[@data]"):
-        src = frame.attrib.get("src") or frame.attrib.get("data")
+    # lxml elements, not a parsel Selector per link: a report page has hundreds of links (chrome)
+    for a in sel.root.xpath("//a[@href]"):
+        name = a.get("alt") or a.get("title") or "".join(a.itertext())
+        add(a.get("href"), name)
+    for frame in sel.root.xpath("//iframe[@src] | //embed[@src] | //object[@data]"):
+        src = frame.get("src") or frame.get("data")
         q = parse_qs(urlparse(src).query)
         inner = [q[k][0] for k in ("file", "url", "src") if k in q]
         for target in inner:  # a viewer page: the document is its parameter, not the viewer

@@ -1,0 +1,374 @@
+"""The crawl's own cost and a night's size, measured beside a baseline in the same run (issue 14).
+
+    python bench/crawl.py                     # all three parts, small sizes
+    python bench/crawl.py --only overhead     # (a) nianbao's spider vs a plain Scrapy spider
+    python bench/crawl.py --only nights       # (b) an unchanged night's requests vs the first night's
+    python bench/crawl.py --only hosts --hosts 10000   # (c) many hosts at 0.5 s latency, full size
+
+(a) The nianbao crawl of the replica (served by another process) against a plain ``scrapy.Spider``
+    that fetches exactly the requests nianbao made (from its captures), with the same settings
+    (politeness, resolver, timeouts, robots.txt) but none of nianbao's middlewares, pipeline or
+    parsing. CPU seconds of the crawling process from spider open to close, per response, and wall
+    time; the ratio is printed (target ≤ 1.3× CPU).
+(b) First night on an empty archive, then an unchanged night under the default policy
+    (crawler/revalidate.py) and under a plain 1/30 rotation: requests, the ratio (target ≤ 15 % at
+    1/30), and what they were (robots.txt, list pages, reports, attachments).
+(c) A purpose-built asyncio server in its own process answers any ``*.localhost`` host after an
+    injected latency (0.5 s): every host is a small 年报 column (robots.txt, one list page, a few
+    report pages). nianbao crawls them with the shipped politeness settings (2 per host, delay,
+    AutoThrottle, robots.txt): requests/s with one process. ``throughput_distributed`` is the hook
+    for the same measurement with several worker processes.
+
+Nothing here asserts a time: it prints what it measured.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# child processes: one crawl each (Twisted's reactor runs once per process)
+def _timed(crawler) -> dict:
+    from scrapy import signals
+
+    t: dict = {}
+    crawler.signals.connect(lambda spider: t.update(cpu0=time.process_time(), wall0=time.monotonic()),
+                            signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(lambda spider, reason: t.update(cpu1=time.process_time(), wall1=time.monotonic()),
+                            signal=signals.spider_closed, weak=False)
+    return t
+
+
+def child_nianbao(args) -> dict:
+    """nianbao's own crawl (the settings of `nianbao crawl`), timed from spider open to close."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawler.cli import replica_overrides
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    overrides = {"NIANBAO_DB": args.db, "NIANBAO_BLOBS": args.blobs, "NIANBAO_REGISTRY": args.registry,
+                 "NIANBAO_REPLICA_PORT": args.port, "LOG_LEVEL": "ERROR"}
+    overrides.update(replica_overrides(args.port) if args.replica_settings else
+                     {"NIANBAO_ALLOW_LOOPBACK": [args.port]})
+    overrides.update(json.loads(args.settings or "{}"))
+    settings.setdict(overrides, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler("reports")
+    t = _timed(crawler)
+    process.crawl(crawler, registry=args.registry, port=args.port)
+    process.start()
+    return {"stats": {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, (int, float, str))},
+            "cpu": t["cpu1"] - t["cpu0"], "wall": t["wall1"] - t["wall0"]}
+
+
+def child_plain(args) -> dict:
+    """A plain Scrapy spider fetching the given requests with the same settings, and nothing else."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawler.cli import replica_overrides
+
+    requests = json.loads(Path(args.requests).read_text())
+
+    class Plain(scrapy.Spider):
+        name = "plain"
+
+        async def start(self):
+            for method, url, body in requests:
+                yield scrapy.Request(url, method=method, body=body.encode("utf-8") if body else None,
+                                     callback=self.parse, errback=self.failed, dont_filter=True,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"} if body else None)
+
+        def parse(self, response):
+            return None
+
+        def failed(self, failure):
+            return None
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    overrides = {"LOG_LEVEL": "ERROR", "ITEM_PIPELINES": {}, "SPIDER_MIDDLEWARES": {},
+                 "DOWNLOADER_MIDDLEWARES": {}}
+    overrides.update(replica_overrides(args.port))
+    settings.setdict(overrides, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(Plain)
+    t = _timed(crawler)
+    process.crawl(crawler)
+    process.start()
+    return {"stats": {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, (int, float, str))},
+            "cpu": t["cpu1"] - t["cpu0"], "wall": t["wall1"] - t["wall0"]}
+
+
+def run_child(kind: str, **kw) -> dict:
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    cmd = [PY, __file__, "--child", kind, "--out", str(out)]
+    for k, v in kw.items():
+        if v is None or v is False:
+            continue
+        cmd += [f"--{k.replace('_', '-')}"] + ([] if v is True else [str(v)])
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    try:
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) + (b): the replica
+class Replica:
+    """The replica web served by a child process (its CPU is not the crawl's)."""
+
+    def __enter__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen([PY, "-m", "crawler.cli", "replica", "--port", str(self.port)], cwd=ROOT,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("the replica server did not start")
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def nianbao_night(port: int, db: Path, night: int, settings: dict | None = None) -> dict:
+    return run_child("nianbao", port=port, db=db, blobs=db.parent / "blobs", registry="replica", night=night,
+                     replica_settings=True, settings=json.dumps({"NIANBAO_NIGHT": night, **(settings or {})}))
+
+
+def overhead(rounds: int) -> None:
+    print("(a) nianbao's spider vs a plain Scrapy spider on the same requests, same settings")
+    with Replica() as replica, tempfile.TemporaryDirectory() as tmp:
+        ours, plain = [], []
+        for r in range(rounds):
+            db = Path(tmp) / f"a{r}.db"
+            ours.append(nianbao_night(replica.port, db, 20_000))
+            conn = sqlite3.connect(db)
+            reqs = [list(row) for row in conn.execute(
+                "select method, url, request_body from captures order by id")]
+            conn.close()
+            path = Path(tmp) / "requests.json"
+            path.write_text(json.dumps(reqs))
+            plain.append(run_child("plain", port=replica.port, requests=path))
+        for name, runs in (("nianbao", ours), ("plain", plain)):
+            pages = runs[0]["stats"].get("downloader/response_count", 0)
+            cpu = min(r["cpu"] for r in runs)
+            wall = min(r["wall"] for r in runs)
+            print(f"    {name:8s} {pages:5d} responses   CPU {cpu:6.2f} s ({cpu / pages * 1000:5.1f} ms/page)"
+                  f"   wall {wall:6.2f} s")
+        p_o = ours[0]["stats"]["downloader/response_count"]
+        p_p = plain[0]["stats"]["downloader/response_count"]
+        cpu_ratio = (min(r["cpu"] for r in ours) / p_o) / (min(r["cpu"] for r in plain) / p_p)
+        wall_ratio = (min(r["wall"] for r in ours) / p_o) / (min(r["wall"] for r in plain) / p_p)
+        print(f"    ratio per page: CPU {cpu_ratio:.2f}× (target ≤ 1.3×), wall {wall_ratio:.2f}×")
+
+
+def nights() -> None:
+    print("(b) an unchanged night vs the first night (the replica)")
+    with Replica() as replica, tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "n.db"
+        first = nianbao_night(replica.port, db, 20_000)
+        variants = [("default policy (30 nights; recent years 7)", {}),
+                    ("plain 1/30 rotation", {"NIANBAO_REVALIDATE_RECENT_DAYS": 30}),
+                    ("every page every night (before)", {"NIANBAO_REVALIDATE_DAYS": 1})]
+        n1 = first["stats"]["downloader/request_count"]
+        print(f"    first night: {n1} requests")
+        for label, settings in variants:
+            copy = Path(tmp) / "copy.db"
+            with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
+                src.backup(dst)
+            night = nianbao_night(replica.port, copy, 20_001, settings)
+            st = night["stats"]
+            n2 = st["downloader/request_count"]
+            count = lambda suffix: sum(v for k, v in st.items() if k.startswith("agency/") and k.endswith(suffix))  # noqa: E731
+            print(f"    {label:44s} {n2:4d} requests = {n2 / n1:5.1%} of the first"
+                  f"  (robots.txt {st.get('robotstxt/request_count', 0)}, list pages {count('/list_pages')}"
+                  f" [{count('/list_pages_skipped')} not followed], reports {count('/reports_fetched')}"
+                  f" [{count('/links_skipped')} known skipped], attachments {count('/attachments_fetched')})")
+            copy.unlink()
+
+
+# ---------------------------------------------------------------------------------------------
+# (c): many hosts on the loopback
+REPORTS_PER_HOST = 3
+
+
+def _page(host: str, path: str) -> tuple[int, bytes, str]:
+    n = host.split(".", 1)[0]
+    if path == "/robots.txt":
+        return 200, b"User-agent: *\nAllow: /\n", "text/plain"
+    if path == "/nb/index.html":
+        items = "".join(
+            f'<li><a href="/nb/r{k}.html" title="常德市民政局{2023 - k}年政府信息公开工作年度报告">'
+            f"常德市民政局{2023 - k}年政府信息公开工作年度报告</a><span>{2024 - k}-01-15</span></li>"
+            for k in range(REPORTS_PER_HOST))
+        return 200, f"<html><body><h1>{n}</h1><ul>{items}</ul></body></html>".encode(), "text/html; charset=utf-8"
+    if path.startswith("/nb/r"):
+        body = ("<html><head><title>常德市民政局政府信息公开工作年度报告</title></head><body><div id='zoom'>"
+                + "<p>根据《中华人民共和国政府信息公开条例》规定，现公布本机关年度报告。</p>" * 30 + "</div></body></html>")
+        return 200, body.encode(), "text/html; charset=utf-8"
+    return 404, b"not found", "text/plain"
+
+
+async def _serve(port: int, latency: float, ready) -> None:
+    async def handle(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+                if int(headers.get("content-length") or 0):
+                    await reader.readexactly(int(headers["content-length"]))
+                await asyncio.sleep(latency)
+                status, body, ctype = _page(headers.get("host", "").split(":")[0], path.split("?")[0])
+                writer.write(f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}\r\nContent-Type: {ctype}"
+                             f"\r\nContent-Length: {len(body)}\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT"
+                             f"\r\n\r\n".encode() + (body if method != "HEAD" else b""))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=4096)
+    ready.set()
+    async with server:
+        await server.serve_forever()
+
+
+def _server_main(port: int, latency: float, ready) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    asyncio.run(_serve(port, latency, ready))
+
+
+def many_hosts_registry(path: Path, hosts: int) -> None:
+    import yaml
+
+    agencies = [{"id": f"sim-{i}", "name": "常德市民政局", "province": "湖南省", "city": "常德市", "level": "city",
+                 "platform": "generic", "start_url": f"http://h{i}.sim.localhost:{{port}}/nb/index.html"}
+                for i in range(hosts)]
+    path.write_text(yaml.safe_dump({"agencies": agencies}, allow_unicode=True), encoding="utf-8")
+
+
+def throughput_single(registry: Path, port: int, work: Path, settings: dict | None = None) -> dict:
+    """One crawl process over the simulated hosts, with the shipped politeness settings."""
+    res = run_child("nianbao", port=port, db=work / "hosts.db", blobs=work / "blobs", registry=registry,
+                    settings=json.dumps(settings or {}))
+    n = res["stats"].get("downloader/request_count", 0)
+    return {"requests": n, "wall": res["wall"], "cpu": res["cpu"], "rps": n / res["wall"] if res["wall"] else 0}
+
+
+def throughput_distributed(registry: Path, port: int, work: Path, workers: int) -> dict | None:
+    """Hook: the same crawl spread over ``workers`` processes (the distributed mode of issue 14,
+    item 3) returning what :func:`throughput_single` returns. None: not available in this build."""
+    return None
+
+
+def many_hosts(hosts: int, latency: float, workers: int, baseline: bool) -> None:
+    print(f"(c) {hosts} hosts on the loopback, {latency:g} s latency, shipped politeness settings")
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
+    port = free_port()
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=_server_main, args=(port, latency, ready), daemon=True)
+    server.start()
+    ready.wait(30)
+    work = Path(tempfile.mkdtemp())
+    try:
+        registry = work / "hosts.yml"
+        many_hosts_registry(registry, hosts)
+        runs = [("1 process", throughput_single(registry, port, work))]
+        if baseline:  # the global cap before issue 14
+            shutil.rmtree(work / "blobs", ignore_errors=True)
+            (work / "hosts.db").unlink(missing_ok=True)
+            runs.append(("1 process, CONCURRENT_REQUESTS=16", throughput_single(
+                registry, port, work, {"CONCURRENT_REQUESTS": 16})))
+        if workers > 1:
+            for suffix in ("hosts.db", "hosts.db-wal", "hosts.db-shm"):
+                (work / suffix).unlink(missing_ok=True)
+            dist = throughput_distributed(registry, port, work, workers)
+            runs.append((f"{workers} distributed workers", dist))
+        for label, r in runs:
+            if r is None:
+                print(f"    {label:36s} not measured (no distributed mode in this build: bench hook"
+                      " throughput_distributed)")
+                continue
+            print(f"    {label:36s} {r['requests']:6d} requests in {r['wall']:6.1f} s = {r['rps']:6.1f} requests/s"
+                  f"  (crawl CPU {r['cpu']:.1f} s)")
+        if len(runs) > 1 and runs[1][1] and runs[0][1]["rps"] and "16" in runs[1][0]:
+            print(f"    ratio 256 vs 16 at once: {runs[0][1]['rps'] / runs[1][1]['rps']:.1f}×")
+    finally:
+        server.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", choices=("overhead", "nights", "hosts"))
+    ap.add_argument("--rounds", type=int, default=2, help="(a): best of this many crawls each")
+    ap.add_argument("--hosts", type=int, default=300, help="(c): simulated hosts (10000 at full size)")
+    ap.add_argument("--latency", type=float, default=0.5, help="(c): seconds per answer")
+    ap.add_argument("--workers", type=int, default=3, help="(c): also through throughput_distributed")
+    ap.add_argument("--baseline", action="store_true", help="(c): also with the old CONCURRENT_REQUESTS=16")
+    # child mode (internal)
+    ap.add_argument("--child", choices=("nianbao", "plain"), help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    ap.add_argument("--blobs", help=argparse.SUPPRESS)
+    ap.add_argument("--registry", help=argparse.SUPPRESS)
+    ap.add_argument("--night", help=argparse.SUPPRESS)
+    ap.add_argument("--settings", help=argparse.SUPPRESS)
+    ap.add_argument("--requests", help=argparse.SUPPRESS)
+    ap.add_argument("--replica-settings", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        result = child_nianbao(args) if args.child == "nianbao" else child_plain(args)
+        Path(args.out).write_text(json.dumps(result, default=str))
+        return
+    if args.only in (None, "overhead"):
+        overhead(args.rounds)
+    if args.only in (None, "nights"):
+        nights()
+    if args.only in (None, "hosts"):
+        many_hosts(args.hosts, args.latency, args.workers, args.baseline)
+
+
+if __name__ == "__main__":
+    main()
