@@ -6,8 +6,10 @@ that belongs together happens in one transaction, so a killed process never leav
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -367,7 +369,43 @@ class Archive:
         return _Transaction(self.conn)
 
     def close(self) -> None:
+        self.release_reserve()
         self.conn.close()
+
+    # ------------------------------------------------------------------ room for the last word
+    RESERVE_BYTES = 256 * 1024
+
+    @property
+    def reserve_path(self) -> Path:
+        return self.path.with_name(self.path.name + "-reserve")
+
+    def hold_reserve(self) -> None:
+        """Keep a little disk beside the database while a crawl writes, so that when the disk fills
+        (with blobs, or the WAL) the run can still be marked failed: :meth:`release_reserve` frees it
+        just before that last write. Raises the OSError of a disk that is already full."""
+        path = self.reserve_path
+        if path.exists() and path.stat().st_size >= self.RESERVE_BYTES:
+            return
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            try:
+                os.posix_fallocate(fd, 0, self.RESERVE_BYTES)
+            except OSError as e:  # file systems without fallocate: write the bytes
+                if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                    raise
+                os.write(fd, b"\0" * self.RESERVE_BYTES)
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+
+    def release_reserve(self) -> None:
+        try:
+            self.reserve_path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     # ------------------------------------------------------------------ crawl side
     def upsert_agencies(self, agencies) -> None:
@@ -864,8 +902,6 @@ def describe_write_error(e: BaseException, db_path: str | Path | None = None) ->
     """Why the archive (database or blob store) could not be written, in one line for an operator.
     SQLite's own words are vague ("unable to open database file"), so for its errors the database's
     directory is looked at too: a read-only file system or a full disk is named as such."""
-    import errno
-    import os
 
     if isinstance(e, OSError):
         where = f": {e.filename}" if e.filename else ""

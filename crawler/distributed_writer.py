@@ -72,6 +72,7 @@ class Writer:
                                                [run["run_id"]]))
             if open_ and run.get("registry") == self.registry:
                 self.run_id = run["run_id"]
+                self.archive.hold_reserve()
                 return self.run_id, True
             log.warning("Redis holds a run this archive does not have open (%s): starting afresh", run)
         self.server.delete(*self.keys.all_of_run())
@@ -83,6 +84,7 @@ class Writer:
         self.archive.upsert_agencies(self.agencies.values())
         self.run_id = self.archive.start_run(self.registry, list(self.agencies))
         self.archive.blobs.check_writable()
+        self.archive.hold_reserve()
         self.server.set(self.keys.run, json.dumps({
             "run_id": self.run_id, "registry": self.registry, "agencies": list(self.agencies),
             "port": self.port}))
@@ -160,6 +162,7 @@ class Writer:
         return out
 
     def finish(self, reason: str = "finished") -> tuple[str, list[dict], dict]:
+        self.archive.release_reserve()  # the room kept for the last write
         stats = self.merged_stats()
         spider = SimpleNamespace(agencies=self.agencies, bounds=self.bounds())
         rows = agency_rows(spider, stats, reason)
@@ -178,6 +181,7 @@ class Writer:
 
         self.fatal = f"cannot write the archive ({self.archive.path}): {describe_write_error(error, self.archive.path)}"
         self.server.set(self.keys.done, "1")
+        self.archive.release_reserve()
         if self.run_id is not None:
             try:
                 self.archive.mark_run_failed(self.run_id, self.fatal)

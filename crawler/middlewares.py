@@ -89,7 +89,7 @@ class ConditionalRequestMiddleware:
         stored = Headers({k: v for k, v in json.loads(headers or "{}").items()})
         cls = responsetypes.from_args(headers=stored, url=response.url, body=body)
         request.meta["not_modified"] = True
-        agency = request.meta.get("agency_id")
+        agency = request.meta.get("count_as") or request.meta.get("agency_id")  # spiders/reports.py counted_as
         self.stats.inc_value("nianbao/not_modified")
         if agency:
             self.stats.inc_value(f"agency/{agency}/not_modified")

@@ -109,6 +109,7 @@ class ArchivePipeline:
             spider.run_id = self.run_id
             self.crawler.stats.set_value("nianbao/run_id", self.run_id)
             self.archive.blobs.check_writable()
+            self.archive.hold_reserve()
         except WRITE_ERRORS as e:
             self.stop(e)
             raise CloseSpider(STOP_REASON) from None
@@ -165,6 +166,8 @@ class ArchivePipeline:
             self.archive.close()
             self.archive = None
             return
+        # Every item in flight is done by now: the room kept for this last write can be used.
+        self.archive.release_reserve()
         stats = self.crawler.stats.get_stats()
         rows = agency_rows(spider, stats, reason)
         status, reason = run_status(rows, reason, self.fatal)

@@ -220,6 +220,14 @@ class ReportsSpider(scrapy.Spider):
                  f"pager not followed (翻页未跟随，只读了第一页): {url} shows {sign}, which the {agency.platform} "
                  f"adapter did not follow{likely}")
 
+    @staticmethod
+    def counted_as(meta) -> str:
+        """The agency a fetch counts for: a report a portal lists belongs to its owner when the owner
+        is crawled too. Both sites may link the same page and only the first request survives the
+        dupefilter, so counting by who asked would follow the crawl's order (and differ between one
+        process and several)."""
+        return meta.get("count_as") or meta["agency_id"]
+
     def count(self, agency_id: str, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"agency/{agency_id}/{key}", n)
 
@@ -286,7 +294,8 @@ class ReportsSpider(scrapy.Spider):
                 link.url, callback=self.parse_report, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "report", "link_title": link.title,
                       "link_date": link.date, "options": dict(agency.options),
-                      "owner_id": owner.id if owner else None})
+                      "owner_id": owner.id if owner else None,
+                      "count_as": owner.id if owner and owner.id in self.agencies else agency.id})
         max_pages = self.limit(agency, "max_list_pages", "NIANBAO_MAX_LIST_PAGES")
         requested = self.list_urls.setdefault(agency.id, set())
         pages = platform.next_pages(decoded.text, response.url, response.meta)
@@ -315,11 +324,12 @@ class ReportsSpider(scrapy.Spider):
     def follow_attachments(self, response, text: str, agency):
         platform = platform_for(agency.platform)
         for link in platform.attachments(text, response.url, response.meta):
-            self.count(agency.id, "attachments")
+            self.count(self.counted_as(response.meta), "attachments")
             yield scrapy.Request(
                 link.url, callback=self.parse_attachment, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "attachment", "link_title": link.title,
                       "parent_url": response.request.url, "owner_id": response.meta.get("owner_id"),
+                      "count_as": self.counted_as(response.meta),
                       "format": attachment_format(link.url, link.title)})
 
     def follow_table_images(self, response, text: str, agency):
@@ -351,19 +361,19 @@ class ReportsSpider(scrapy.Spider):
                 continue
             seen.add(url)
             if len(seen) > MAX_TABLE_IMAGES:
-                self.count(agency.id, "table_images_skipped")
+                self.count(self.counted_as(response.meta), "table_images_skipped")
                 continue
-            self.count(agency.id, "table_images")
+            self.count(self.counted_as(response.meta), "table_images")
             yield scrapy.Request(
                 url, callback=self.parse_attachment, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "attachment", "link_title": im.alt or None,
                       "parent_url": response.request.url, "format": "image",
-                      "owner_id": response.meta.get("owner_id"),
+                      "owner_id": response.meta.get("owner_id"), "count_as": self.counted_as(response.meta),
                       "download_maxsize": MAX_IMAGE_BYTES})
 
     def parse_report(self, response):
         agency_id = response.meta["agency_id"]
-        self.count(agency_id, "reports_fetched")
+        self.count(self.counted_as(response.meta), "reports_fetched")
         yield self.capture(response, "report")
         ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if "html" not in ctype and not response.body.lstrip()[:1] == b"<":
@@ -376,18 +386,18 @@ class ReportsSpider(scrapy.Spider):
         yield from self.follow_table_images(response, text, self.agencies[agency_id])
 
     def parse_attachment(self, response):
-        self.count(response.meta["agency_id"], "attachments_fetched")
+        self.count(self.counted_as(response.meta), "attachments_fetched")
         yield self.capture(response, "attachment")
 
     def failed(self, failure):
         """Every failed fetch is recorded with its reason; the crawl goes on."""
         request = failure.request
         meta = request.meta
-        agency_id = meta["agency_id"]
         if failure.check(OverBudget):
             # Not fetched at all: the agency ran out of time (counted, and its health says so).
-            self.hit(agency_id, "time_budget", str(failure.value))
+            self.hit(meta["agency_id"], "time_budget", str(failure.value))
             return
+        agency_id = self.counted_as(meta)
         expected = bool(meta.get("optional")) and failure.check(HttpError) \
             and failure.value.response.status == 404
         if expected:

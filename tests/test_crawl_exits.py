@@ -77,6 +77,8 @@ def test_a_full_disk_stops_the_crawl_with_one_message_and_a_failed_run(tmp_path)
         stored = query(db, "select count(*) n from captures")[0]["n"]
         assert 0 < stored < 62  # it stopped early: 60 bulk reports of 100 KB cannot fit in 2 MB
         assert_archive_intact(db, disk / "data" / "blobs")
+        # the room kept for the last write was used for it and is not left behind
+        assert not (disk / "archive.db-reserve").exists()
         # the archive is usable: with room again, the next crawl completes on top of it
         remount(disk, "size=64m")
         again = crawl(web, reg, db)

@@ -202,15 +202,6 @@ def run_rows(db) -> list:
                      " lists_complete, note from agency_runs order by agency_id")
 
 
-# KNOWN BUG (found 2026-12-03, not fixed): since the county portal quanjiao-xzf lists 全椒县民政局's
-# module pages (shared portals, crawler/portals.py), a distributed crawl counts reports_fetched of
-# quanjiao-mzj as 7 where one process counts 10, and which copy of 乌苏市财政局's reports (own site or
-# portal) becomes the report can differ with the crawl's order. Recorded as an expected failure so the
-# rest lands; the fix belongs to issue 14.
-PORTAL_ORDER_BUG = pytest.mark.xfail(reason="shared-portal owners vs distributed stats and capture order", strict=False)
-
-
-@PORTAL_ORDER_BUG
 @pytest.mark.slow  # a crawl + extract of the replica in 4 processes (~30 s)
 def test_three_workers_and_a_writer_equal_one_process(site_and_baseline, redis_url, tmp_path):
     web, server, single = site_and_baseline
@@ -244,7 +235,6 @@ def test_a_worker_killed_mid_crawl_loses_nothing(site_and_baseline, redis_url, t
     assert {r["agency_id"]: r["status"] for r in run_rows(db)} == {r["agency_id"]: r["status"] for r in run_rows(single)}
 
 
-@PORTAL_ORDER_BUG
 @pytest.mark.slow  # a crawl + extract in 4 processes, the writer killed and restarted (~40 s)
 def test_a_writer_killed_mid_crawl_resumes_its_run(site_and_baseline, redis_url, tmp_path):
     web, server, single = site_and_baseline
