@@ -152,7 +152,7 @@ async def run(host: str, port: int, db: Path, connections: int, seconds: float, 
     pages = [
         ("reports page", f"/{name}/reports"),
         ("facet (cells by row)", f"/{name}/cells?_facet=row&table=requests"),
-        ("search (ranked)", f"/{name}/reports?_search={search}"),
+        ("search (ranked)", f"/-/search?q={search}"),  # where the reports search box leads
     ]
     csv_path = f"/{name}/cells.csv?_stream=on"
     warm = Connection(host, port)

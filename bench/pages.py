@@ -66,7 +66,7 @@ def pages(db: Path) -> list[tuple[str, str, str]]:
         ("report page", f"/{name}/reports/{rid}", f"/{name}/reports"),
         ("agency page", f"/{name}/agencies/{urllib.parse.quote(aid)}", f"/{name}/agencies"),
         ("comparison", f"/-/compare?year={year}&table=requests", f"/{name}/reports?year={year}"),
-        ("ranked search", f"/{name}/reports?_search={q}", f"/{name}/reports"),
+        ("ranked search", f"/-/search?q={q}", f"/{name}/reports"),  # where the reports search box leads
     ]
 
 

@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import build_demo, served  # noqa: E402
+from crawler.derived_layout import (CELLS_WRITTEN, CHECKS_WRITTEN, cells_select,  # noqa: E402
+                                    check_key_maps, checks_select, fix_compared)
 
 PROVINCES = ("北京市 天津市 河北省 山西省 内蒙古自治区 辽宁省 吉林省 黑龙江省 上海市 江苏省 浙江省 安徽省 福建省"
              " 江西省 山东省 河南省 湖北省 湖南省 广东省 广西壮族自治区 海南省 重庆市 四川省 贵州省 云南省"
@@ -132,13 +134,20 @@ def build(demo: Path, folder: Path, n: int, seed: int = 13) -> dict:
         "id": f"t.id + p.k * {rs}", "agency_id": "p.agency", "agency": "t.agency || '（' || p.k || '）'",
         "province": "p.province", "year": "t.year + p.dy", "url": u("url"), "capture_id": f"t.capture_id + p.k * {cs}"})
     join = "join tpl.reports tr on tr.id = t.report_id join plan p on p.tpl = tr.agency_id"
-    _clone(conn, "cells", join, {
-        "report_id": f"t.report_id + p.k * {rs}", "capture_id": f"t.capture_id + p.k * {cs}",
-        "value": "case when t.kind = 'number' and t.value = cast(t.value as integer) then t.value * p.mult"
-                 " else t.value end",
-        "raw": "case when t.kind = 'number' and t.raw = cast(t.value as text) then cast(t.value * p.mult as text)"
-               " else t.raw end"})
-    _clone(conn, "checks", join, {"report_id": f"t.report_id + p.k * {rs}"})
+    # cells by their key (crawler/derived_layout.py), from the demo's in whichever layout it has
+    conn.execute(f"insert into cells ({', '.join(CELLS_WRITTEN)}) " + cells_select(
+        conn, "tpl.cells", f"o.report_id + p.k * {rs}", joins=join.replace("t.report_id", "o.report_id"), exprs={
+            "capture_id": f"o.capture_id + p.k * {cs}",
+            "value": "case when o.kind = 'number' and o.value = cast(o.value as integer) then o.value * p.mult"
+                     " else o.value end",
+            "raw": "case when o.kind = 'number' and o.raw = cast(o.value as text) then cast(o.value * p.mult as text)"
+                   " else o.raw end"}) + " order by 1, 2")
+    # checks as the archive writes them today (crawler/derived_layout.py), whatever layout the demo has
+    check_key_maps(conn)
+    ojoin = join.replace("t.report_id", "o.report_id")
+    conn.execute(f"insert into checks ({', '.join(CHECKS_WRITTEN)}) "
+                 + checks_select("tpl.checks", f"o.report_id + p.k * {rs}", ojoin) + " order by 1, 2")
+    fix_compared(conn, "tpl.checks", f"o.report_id + p.k * {rs}", ojoin)
     _clone(conn, "problems", "join plan p on p.tpl = t.agency_id", {
         "id": f"t.id + p.k * {ps}", "agency_id": "p.agency", "url": u("url"),
         "capture_id": f"t.capture_id + p.k * {cs}", "report_id": f"t.report_id + p.k * {rs}"})
@@ -303,8 +312,10 @@ def page_list(db: Path) -> list[tuple[str, str]]:
     return [
         ("reports table", "/archive/reports"),
         ("facets province+year", "/archive/reports?_facet=province&_facet=year"),
-        ("search 2 chars 复议", f"/archive/reports?_search={q('复议')}"),
-        ("search 4 chars 行政复议", f"/archive/reports?_search={q('行政复议')}"),
+        # the search box of the reports table leads here (publish/plugins/reader.py)
+        ("search 2 chars 复议", f"/-/search?q={q('复议')}"),
+        ("search 4 chars 行政复议", f"/-/search?q={q('行政复议')}"),
+        ("search 4 chars + province", f"/-/search?q={q('行政复议')}&province={q(province)}"),
         ("search canned 行政复议", f"/archive/search?q={q('行政复议')}"),
         ("cells table", "/archive/cells"),
         ("cell_values one number", "/archive/cell_values?table=requests&row=new_received&col=total"),

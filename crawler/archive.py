@@ -16,9 +16,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+from crawler import derived_layout
 from crawler.blobs import BlobStore
 from crawler.portals import DISCOVERED, adopt_discovered
-from extract.checks import explain
 
 SCHEMA_VERSION = 1
 # Why the links of a run were fetched or not (crawler/revalidate.py), counted per agency in
@@ -125,22 +125,17 @@ class Archive:
                 db["reports"].create_index(["url", "sha256"], unique=True)
                 db["reports"].create_index(["agency_id", "year"])
             if "cells" not in db.table_names():
-                # NUMERIC: counts stay integers, money (万元) keeps its decimals.
-                db.execute(
-                    'create table cells (report_id integer references reports(id), "table" text,'
-                    ' "row" text, col text, raw text, value numeric, kind text, note text,'
-                    ' capture_id integer references captures(id), source text, confidence real,'
-                    ' primary key (report_id, "table", "row", col))')
+                # NUMERIC: counts stay integers, money (万元) keeps its decimals. Keyed by (report, cell
+                # number), its codes generated, as checks: crawler/derived_layout.py says why
+                db.execute(derived_layout.cells_create())
             elif "confidence" not in db["cells"].columns_dict:  # archives built before OCR
                 db["cells"].add_column("source", str)
                 db["cells"].add_column("confidence", float)
             if "checks" not in db.table_names():
-                db["checks"].create({
-                    "report_id": int, "rule": str, "scope": str, "outcome": str, "detail": str,
-                    "compared": str, "explanation": str,
-                }, pk=("report_id", "rule", "scope"), foreign_keys=[("report_id", "reports", "id")])
-            elif "explanation" not in db["checks"].columns_dict:  # archives built before it existed
+                db.execute(derived_layout.checks_create())
+            elif "explanation" not in {r[1] for r in self.conn.execute("pragma table_xinfo(checks)")}:  # older archives
                 db["checks"].add_column("explanation", str)
+            derived_layout.upgrade(self.conn)  # older archives' cells, checks, search index: rewritten once
             if "problems" not in db.table_names():
                 db["problems"].create({
                     "id": int, "agency_id": str, "capture_id": int, "report_id": int,
@@ -156,9 +151,14 @@ class Archive:
             # rows past their long text
             db["reports"].create_index(["level"], if_not_exists=True)
             db["reports"].create_index(["template"], if_not_exists=True)
-            # its sort, newest year first, then Datasette's id tie-break: read in index order, never the
-            # whole year sorted (the planner takes it once extract has left statistics: ANALYZE)
-            db.execute("create index if not exists reports_year_desc on reports(year desc)")
+            # its sort, newest year first, then Datasette's id tie-break (order by year desc, id desc):
+            # both in the index, so a page reads 51 rows, never a whole year's sorted
+            db.execute("create index if not exists reports_year_id_desc on reports(year desc, id desc)")
+            db.execute("drop index if exists reports_year_desc")  # archives made before: year alone
+            # the comparison page: one year's current reports by province and agency, the first 1,000
+            # read in index order (not the whole year sorted)
+            db.execute("create index if not exists reports_compare on reports(year, province, agency)"
+                       " where is_current = 1")
             # Datasette counts a row's incoming links on its row page (an agency's problems and runs)
             db["problems"].create_index(["agency_id"], if_not_exists=True)
             db["problems"].create_index(["report_id"], if_not_exists=True)
@@ -265,13 +265,15 @@ class Archive:
                        (select count(*) from problems p where p.agency_id = a.id) as problems
                 from agencies a""",
         }
+        # a cell's codes from cell_keys (crawler/derived_layout.py): a filter on them finds the key once
+        # and then each report's cell by primary key
         views["cell_values"] = """
                 select c.report_id, r.agency_id, r.agency, r.province, r.city, r.county, r.level, r.year,
-                       r.template, c."table", lt.label as table_label, c."row", l.row_label, c.col,
+                       r.template, k."table", lt.label as table_label, k."row", l.row_label, k.col,
                        l.col_label, l.header, c.raw, c.value, c.kind, c.note, c.source, c.confidence
-                from cells c join reports r on r.id = c.report_id
-                left join label_tables lt on lt.key = c."table"
-                left join label_cells l on l."table" = c."table" and l."row" = c."row" and l.col = c.col
+                from cell_keys k join cells c on c.key = k.key join reports r on r.id = c.report_id
+                left join label_tables lt on lt.key = k."table"
+                left join label_cells l on l."table" = k."table" and l."row" = k."row" and l.col = k.col
                 where r.is_current = 1"""
         existing = {r["name"]: r["sql"] for r in self.db.query("select name, sql from sqlite_master where type = 'view'")}
         with self.transaction():
@@ -738,6 +740,8 @@ class Archive:
                 "select id from reports where url = ? and sha256 = ?",
                 [row["url"], row["sha256"]]).fetchone()
             if existing:
+                # out of the contentless search index by the values it indexed, before they change
+                self.unindex_report(existing[0])
                 self.db["reports"].update(existing[0], row)
                 rid = existing[0]
             else:
@@ -762,24 +766,16 @@ class Archive:
         with self.transaction():
             self.conn.execute("delete from cells where report_id = ?", [report_id])
             self.conn.executemany(
-                'insert into cells (report_id, "table", "row", col, raw, value, kind, note, capture_id,'
-                " source, confidence) values (?,?,?,?,?,?,?,?,?,?,?)",
-                [(report_id, c.table, c.row, c.col, c.raw, c.value, c.kind, c.note or None,
-                  table_captures.get(c.table, capture_id), getattr(c, "source", None),
-                  getattr(c, "confidence", None)) for c in cells])
+                f"insert into cells ({', '.join(derived_layout.CELLS_WRITTEN)})"
+                f" values ({', '.join('?' * len(derived_layout.CELLS_WRITTEN))})",
+                derived_layout.cell_rows(self.conn, report_id, cells, capture_id, table_captures))
             self.conn.execute("update reports set cells = ? where id = ?", [len(cells), report_id])
             self.save_checks(report_id, checks)
 
     def save_checks(self, report_id: int, checks: list) -> None:
         """Replace a report's check outcomes and its count of failures."""
         with self.transaction():
-            self.conn.execute("delete from checks where report_id = ?", [report_id])
-            self.conn.executemany(
-                "insert into checks (report_id, rule, scope, outcome, detail, compared, explanation)"
-                " values (?,?,?,?,?,?,?)",
-                [(report_id, c.rule, c.scope, c.outcome, c.detail,
-                  json.dumps(c.compared, ensure_ascii=False, default=str),
-                  explain(c.rule, c.scope, c.outcome, c.detail, c.compared)) for c in checks])
+            derived_layout.write_checks(self.conn, report_id, checks)  # compact: crawler/derived_layout.py
             self.conn.execute("update reports set checks_failed = ? where id = ?",
                               [sum(c.outcome == "fail" for c in checks), report_id])
 
@@ -810,8 +806,7 @@ class Archive:
         with self.transaction():
             self.conn.execute(f"delete from problems where capture_id = ? and {where}", [capture_id, *args])
 
-    FTS_CREATE = ("create virtual table {name} using fts5(title, text,"
-                  " tokenize = 'unicode61 remove_diacritics 2')")
+    FTS_CREATE = derived_layout.FTS_CREATE  # contentless: crawler/derived_layout.py
 
     def ensure_fts(self) -> None:
         """The full-text index exists (empty on an archive never extracted), so that every report
@@ -825,15 +820,20 @@ class Archive:
             "select 1 from sqlite_master where name = 'reports_fts'").fetchone() is not None
 
     def index_report(self, report_id: int, title: str | None, text: str | None) -> None:
-        """Replace one report's entry in the full-text index (when the index exists)."""
-        from extract.cjk import segment
-
+        """Replace one report's entry in the full-text index (when the index exists). An entry made
+        from other values must have been taken out first (:meth:`unindex_report`, before the row changed)."""
         with self.transaction():
             if not self._has_fts():
                 return
-            self.conn.execute("delete from reports_fts where rowid = ?", [report_id])
-            self.conn.execute("insert into reports_fts (rowid, title, text) values (?, ?, ?)",
-                              [report_id, segment(title or ""), segment(text or "")])
+            derived_layout.unindex(self.conn, report_id)  # the row as it is: an entry of these same values
+            derived_layout.index(self.conn, report_id, title, text)
+
+    def unindex_report(self, report_id: int) -> None:
+        """Take a report out of the search index, by its stored title and text: call it before they
+        change or the row is deleted (a contentless index cannot find a row's words by itself)."""
+        with self.transaction():
+            if self._has_fts():
+                derived_layout.unindex(self.conn, report_id)
 
     def rebuild_fts(self) -> int:
         """Rebuild the Chinese full-text index from reports (rowid = reports.id).
@@ -951,9 +951,9 @@ def report_figures_sql(only: str = "") -> str:
         return '"' + name.replace('"', '""') + '"'
 
     cols = [f"r.{column} as {q(header)}" for column, header in FIGURES_REPORT_COLUMNS]
+    keys = derived_layout.cell_keys()  # by the stored key, not the generated codes (20× faster)
     for c in schema.cell_labels():
-        cols.append(f"""max(case when c."table" = '{c.table}' and c."row" = '{c.row}' and c.col = '{c.col}'"""
-                    f" then c.value end) as {q(c.header)}")
+        cols.append(f"max(case when c.key = {keys[c.table, c.row, c.col]} then c.value end) as {q(c.header)}")
     # Grouping by every report column shown (r.id alone decides them) lets SQLite push a filter on any
     # of them (年度, 机构, 省份 …) into the view, so a filtered download reads only those reports' cells.
     return ("select " + ",\n       ".join(cols) + "\nfrom reports r left join cells c on c.report_id = r.id"

@@ -115,6 +115,22 @@ blobs_option = click.option("--blobs", default=None, type=click.Path(file_okay=F
                             help="Where raw bytes are kept (default: data/blobs beside the database).")
 
 
+def registry_options(where: str = ""):
+    """--registry, --agency, --port, --db and --blobs: what a crawl reads and where it writes."""
+    options = [
+        click.option("--registry", default="real", show_default=True,
+                     help=f"'real', 'replica', or a path to a registry YAML file{where}."),
+        click.option("--agency", "agencies", multiple=True, help="Only this agency id (repeatable)."),
+        click.option("--port", type=int, default=None, help="Port of a running replica server."),
+        db_option, blobs_option]
+
+    def apply(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return apply
+
+
 @cli.command()
 @click.option("--registry", default="replica", show_default=True,
               help="'replica', 'real', or a path to a registry YAML file.")
@@ -211,12 +227,7 @@ def crawl(registry, agencies, port, serve_replica, db, blobs, log_level, setting
               help="The Redis server of the shared frontier (redis://host:6379/0).")
 @click.option("--redis-prefix", default="nianbao", show_default=True,
               help="Redis key prefix: several crawls can share one Redis server.")
-@click.option("--registry", default="real", show_default=True,
-              help="'real', 'replica', or a path to a registry YAML file (the same path on every worker).")
-@click.option("--agency", "agencies", multiple=True, help="Only this agency id (repeatable).")
-@click.option("--port", type=int, default=None, help="Port of a running replica server.")
-@db_option
-@blobs_option
+@registry_options(" (the same path on every worker)")
 @click.option("--grace", type=float, default=90.0, show_default=True,
               help="Seconds to wait for workers to hand in their last counts once the frontier is drained.")
 def writer(redis_url, redis_prefix, registry, agencies, port, db, blobs, grace):
@@ -270,12 +281,7 @@ def health_table(db: str, run_id: int) -> tuple[str, list[dict]]:
 
 
 @cli.command()
-@click.option("--registry", default="real", show_default=True,
-              help="'real', 'replica', or a path to a registry YAML file.")
-@click.option("--agency", "agencies", multiple=True, help="Only this agency id (repeatable).")
-@click.option("--port", type=int, default=None, help="Port of a running replica server.")
-@db_option
-@blobs_option
+@registry_options()
 @click.option("--log-level", default="WARNING", show_default=True)
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="A setting for the crawl, as `nianbao crawl -s` (e.g. NIANBAO_REVALIDATE_DAYS=1).")
@@ -670,7 +676,7 @@ def serve(db, host, port, live, workers):
     Then, in a browser (archive.db on port 8001):
       one report (row 1):      http://127.0.0.1:8001/archive/reports/1
       filter and facet:        http://127.0.0.1:8001/archive/reports?province=江苏省&year=2022
-      search the texts:        http://127.0.0.1:8001/archive/reports?_search=行政复议
+      search the texts:        http://127.0.0.1:8001/-/search?q=行政复议
       ranked search:           http://127.0.0.1:8001/archive/search?q=殡葬
       failed arithmetic:       http://127.0.0.1:8001/archive/failed_checks
       download as CSV / JSON:  http://127.0.0.1:8001/archive/reports.csv?_stream=on

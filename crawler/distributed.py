@@ -23,6 +23,9 @@ its pickle serializer. Adapted here, each in one small class:
   instead of into archive.db; a worker stops taking requests while the writer is behind.
 - ``SharedHostDelayMiddleware``: ``DOWNLOAD_DELAY`` between request starts to one host holds over
   all workers together, not per worker.
+- ``SharedRobotsTxtMiddleware``: each host's robots.txt is fetched by the first worker that meets the
+  host and shared with the others through Redis, not fetched again by every worker (each fetch also
+  took one of the host's paced slots).
 - ``DistributedReportsSpider``: the one spider; the first worker seeds the start requests once per
   run, and crawl bounds it hits are shared.
 
@@ -188,6 +191,8 @@ def worker_settings(url: str, prefix: str, worker_id: str | None = None) -> dict
         "STATS_CLASS": "crawler.distributed.WorkerStats",
         "ITEM_PIPELINES": {"crawler.distributed.RedisItemPipeline": 300},
         "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES,
+                                   "crawler.middlewares.RobotsTxtMiddleware": None,
+                                   "crawler.distributed.SharedRobotsTxtMiddleware": 100,
                                    "crawler.distributed.SharedHostDelayMiddleware": 545},
         "NIANBAO_REDIS_PREFIX": prefix,
         "NIANBAO_WORKER_ID": worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
@@ -418,6 +423,49 @@ class SharedHostDelayMiddleware:
         while (wait := self.gate(keys=[key], args=[self.delay_ms])) > 0:
             await asyncio.sleep(wait / 1000)
         return None
+
+
+def _robots_base():
+    from crawler.middlewares import RobotsTxtMiddleware
+
+    return RobotsTxtMiddleware
+
+
+class SharedRobotsTxtMiddleware(_robots_base()):
+    """Our robots.txt middleware (crawler/middlewares.py), with each host's robots.txt shared by the
+    workers of a crawl: the bytes one worker fetched are kept in Redis (``<prefix>:robots:<host>``,
+    at most ``MAX_BYTES`` of them, as Google reads at most 500 KiB; for a day, the longest RFC 9309
+    lets a crawler cache them; the writer removes them when the run ends) and every other worker
+    parses those instead of asking the host again. Two workers meeting a new host at once may both
+    fetch it; a fetch that failed is not shared, so the next worker tries for itself."""
+
+    MAX_BYTES = 500 * 1024
+    TTL = 24 * 3600
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        s = crawler.settings
+        self.prefix = Keys(s.get("NIANBAO_REDIS_PREFIX")).prefix
+        self.server = connect(s.get("REDIS_URL"))
+
+    def _key(self, netloc: str) -> str:
+        return f"{self.prefix}:robots:{netloc}"
+
+    async def robot_parser(self, request):
+        from scrapy.utils.httpobj import urlparse_cached
+        from scrapy.utils.misc import build_from_crawler
+
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:
+            body = self.server.get(self._key(netloc))
+            if body is not None:
+                self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
+                self._stats.inc_value("robotstxt/shared")
+        return await super().robot_parser(request)
+
+    async def _parse_robots(self, response, netloc, request):
+        self.server.set(self._key(netloc), response.body[:self.MAX_BYTES], ex=self.TTL)
+        await super()._parse_robots(response, netloc, request)
 
 
 class DistributedReportsSpider(ReportsSpider):

@@ -76,8 +76,9 @@ class Writer:
                 return self.run_id, True
             log.warning("Redis holds a run this archive does not have open (%s): starting afresh", run)
         self.server.delete(*self.keys.all_of_run())
-        for key in self.server.scan_iter(f"{self.keys.prefix}:values:*"):
-            self.server.delete(key)
+        for pattern in ("values:*", "robots:*"):
+            for key in self.server.scan_iter(f"{self.keys.prefix}:{pattern}"):
+                self.server.delete(key)
         stale = self.archive.close_stale_runs()
         if stale:
             log.warning("%d earlier crawl run(s) never finished (killed); marked as such", stale)
@@ -171,8 +172,9 @@ class Writer:
         rows = self.archive.finish_run(self.run_id, status=status, finish_reason=why, stats=stats,
                                        agency_rows=rows)
         self.server.delete(*self.keys.all_of_run())
-        for key in self.server.scan_iter(f"{self.keys.prefix}:values:*"):
-            self.server.delete(key)
+        for pattern in ("values:*", "robots:*"):
+            for key in self.server.scan_iter(f"{self.keys.prefix}:{pattern}"):
+                self.server.delete(key)
         return status, rows, stats
 
     def fail(self, error: BaseException) -> None:

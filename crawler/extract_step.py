@@ -15,6 +15,7 @@ from collections import Counter, deque
 
 from tqdm import tqdm
 
+from crawler import derived_layout
 from crawler.archive import Archive, utcnow
 from crawler.blobs import BlobError
 from crawler.portals import absorb_portal_copy, add_url, content_hash, content_twin, own_site_first
@@ -352,7 +353,7 @@ def _finish(archive: Archive, run: ExtractRun, previous: dict | None, mark: dict
         run.counts["removals_synced"] = archive.sync_removed(previous["last_crawl_run_id"])
         cross_year_checks(archive, run.touched)
         run.counts["checks_failed"] = archive.failing_checks()
-        run.counts["indexed"] = archive.conn.execute("select count(*) from reports_fts").fetchone()[0]
+        run.counts["indexed"] = derived_layout.indexed_count(archive.conn)
     else:
         run.counts["checks_failed"] = cross_year_checks(archive)
         run.counts["indexed"] = archive.rebuild_fts()

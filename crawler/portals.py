@@ -189,6 +189,5 @@ def absorb_portal_copy(archive, keep_id: int, drop_id: int) -> None:
             if table in tables:
                 archive.conn.execute(f"delete from {table} where report_id = ?", [rid])
         archive.conn.execute("update problems set report_id = ? where report_id = ?", [keep_id, rid])
-        if "reports_fts" in tables:
-            archive.conn.execute("delete from reports_fts where rowid = ?", [rid])
+        archive.unindex_report(rid)  # by its words, before the row that holds them goes
         archive.conn.execute("delete from reports where id = ?", [rid])

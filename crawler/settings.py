@@ -21,6 +21,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Items of one response processed at once. Scrapy starts this many worker tasks for every response
 # (default 100): ours yield a few items each, and 100 tasks per page cost more than the page's parse.
 CONCURRENT_ITEMS = 8
+# Scrapy re-reads and re-parses a generator callback's source on every response to warn about a
+# `return value` in it (its cache is keyed by the bound method, a new object each time): ~1 ms a
+# page, a tenth of the crawl's CPU. tests/test_crawl_overhead.py makes the same check once instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # Scrapy's default DownloaderAwarePriorityQueue scans every host with pending requests on each
 # dequeue: at 3,000 hosts that was a third of the crawl's CPU, and it grows with the hosts of a night
 # (bench/crawl.py --only hosts). The plain priority queue costs the same at any number of hosts.
@@ -79,6 +83,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RecordedMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RecordedRedirectMiddleware": 600,
+    # the same, but a robots.txt that an unreachable host could not give is one log line, not a traceback
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
 }
 SPIDER_MIDDLEWARES = {
     # what a night fetches again (crawler/revalidate.py); before depth counting sees the requests

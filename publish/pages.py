@@ -184,6 +184,11 @@ async def _distinct(db, column: str) -> list:
 COMPARE_BATCH = 500
 
 
+# Agencies a comparison page shows at once: rendering a row of a table's figures costs ~0.5 ms,
+# and a year holds tens of thousands of reports.
+COMPARE_PAGE = 200
+
+
 async def compare_page(db, args: dict) -> dict:
     years = sorted(await _distinct(db, "year"), reverse=True)
     provinces = await _distinct(db, "province")
@@ -193,6 +198,10 @@ async def compare_page(db, args: dict) -> dict:
         year = int(args.get("year") or (years[0] if years else 0)) or None
     except ValueError:
         year = years[0] if years else None
+    try:
+        page = max(int(args.get("page") or 1), 1)
+    except ValueError:
+        page = 1
     where, params = ["r.is_current = 1", "r.year = ?"], [year]
     for name in ("province", "level"):
         if args.get(name):
@@ -202,8 +211,10 @@ async def compare_page(db, args: dict) -> dict:
         where.append("r.agency like ?")
         params.append("%" + args["agency"].strip() + "%")
     reports = await _rows(db, "select r.id, r.agency_id, r.agency, r.province, r.level, r.template, r.checks_failed"
-                              f" from reports r where {' and '.join(where)} order by r.province, r.agency limit 1000",
-                          params)
+                              f" from reports r where {' and '.join(where)} order by r.province, r.agency"
+                              " limit ? offset ?", [*params, COMPARE_PAGE + 1, (page - 1) * COMPARE_PAGE])
+    more = len(reports) > COMPARE_PAGE
+    reports = reports[:COMPARE_PAGE]
     columns = compare_columns(table_key, col, year)
     heads = [" · ".join(c.header.split("·")[1:-1 if table_key == "requests" else None]) for c in columns]
     wanted = {(c.row, c.col) for c in columns}
@@ -225,7 +236,7 @@ async def compare_page(db, args: dict) -> dict:
         "years": years, "provinces": provinces, "levels": LEVELS, "year": year, "table": table_key, "col": col,
         "province": args.get("province") or "", "level": args.get("level") or "", "agency": args.get("agency") or "",
         "tables": schema.TABLE_SHORT, "request_cols": schema.REQUESTS_COLS, "columns": list(zip(heads, columns)), "matrix": matrix,
-        "truncated": len(reports) == 1000,
+        "page": page, "more": more, "first": (page - 1) * COMPARE_PAGE + 1, "page_size": COMPARE_PAGE,
     }
 
 
@@ -233,12 +244,20 @@ async def compare_page(db, args: dict) -> dict:
 FILTERABLE = ("agency_id", "agency", "province", "city", "county", "level", "year", "template", "is_current")
 
 
+# A word in nearly every report (行政复议, 申请) matches the whole archive: ranking, counting or
+# filtering every match would grow with the archive (5 s at a million reports). The search reads at
+# most this many matches, the most recently indexed first (FTS5 walks its index in rowid order and
+# stops), and ranks and filters those; the page says when there were more.
+RANK_SCAN = 10_000
+
+
 async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -> dict:
-    """Reports matching ``q`` by relevance (FTS5 bm25, the title weighing more than the text); a
-    query is read up to ``MAX_QUERY_CHARS`` characters, as the SQL functions read it."""
+    """Reports matching ``q`` by relevance (FTS5 bm25, the title weighing more than the text), among
+    at most ``RANK_SCAN`` matches (``partial`` says there were more); a query is read up to
+    ``MAX_QUERY_CHARS`` characters, as the SQL functions read it."""
     q = q[:MAX_QUERY_CHARS]
     match = match_query(q)
-    where, params = ["reports_fts match ?"], [match]
+    where, params = [], []
     filters = []
     for key, value in args.items():
         col = key[:-len("__exact")] if key.endswith("__exact") else key
@@ -248,15 +267,34 @@ async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -
             filters.append((col, value))
     if "is_current" not in dict(filters):
         where.append("r.is_current = 1")
+    empty = {"q": q, "total": 0, "results": [], "page": 1, "pages": 0, "filters": filters, "partial": False,
+             "scanned": RANK_SCAN}
     if match == NOTHING:
-        return {"q": q, "total": 0, "results": [], "page": 1, "pages": 0, "filters": filters}
-    sql_where = " and ".join(where)
-    total = (await db.execute(f"select count(*) from reports_fts f join reports r on r.id = f.rowid where {sql_where}",
-                              params)).rows[0][0]
-    rows = await _rows(db, "select r.id, r.title, r.agency, r.agency_id, r.year, r.published, r.province, r.text,"
-                           " bm25(reports_fts, 5.0, 1.0) as score from reports_fts f join reports r on r.id = f.rowid"
-                           f" where {sql_where} order by score limit ? offset ?",
-                       params + [size, (max(page, 1) - 1) * size])
+        return empty
+    # the matches read, ranked, filtered: at most RANK_SCAN (id, score) pairs
+    ranked = (await db.execute(
+        "select hits.id from (select rowid as id, bm25(reports_fts, 5.0, 1.0) as score from reports_fts"
+        " where reports_fts match ? order by rowid desc limit ?) hits join reports r on r.id = hits.id"
+        f" where {' and '.join(where)} order by hits.score, hits.id desc", [match, RANK_SCAN, *params])).rows
+    partial = bool((await db.execute("select rowid from reports_fts where reports_fts match ?"
+                                      " order by rowid desc limit 1 offset ?", [match, RANK_SCAN])).rows)
+    total = len(ranked)
+    start = (max(page, 1) - 1) * size
+    ids = [row[0] for row in ranked[start:start + size]]
+    found = {r["id"]: r for r in await _rows(
+        db, "select id, title, agency, agency_id, year, published, province from reports"
+            f" where id in ({', '.join('?' * len(ids))})", ids)} if ids else {}
+    rows = [found[i] for i in ids if i in found]
+    texts = await report_texts(db, [r["id"] for r in rows])
     for r in rows:
-        r["snippet"] = snippet(r.pop("text"), q)
-    return {"q": q, "total": total, "results": rows, "page": page, "pages": -(-total // size), "filters": filters}
+        r["snippet"] = snippet(texts.get(r["id"]) or "", q)
+    return {**empty, "total": total, "results": rows, "page": page, "pages": -(-total // size),
+            "partial": partial}
+
+
+async def report_texts(db, ids: list[int]) -> dict[int, str]:
+    """The texts of a page of results, read apart from the rows that list and rank them."""
+    if not ids:
+        return {}
+    res = await db.execute(f"select id, text from reports where id in ({', '.join('?' * len(ids))})", ids)
+    return {row[0]: row[1] for row in res.rows}

@@ -6,7 +6,6 @@ Stats are counted per agency (``agency/<id>/…``) so a run can say which site b
 """
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
 
@@ -24,28 +23,17 @@ from spiders.challenges import DESCRIPTIONS, challenge_kind
 from spiders.discover import MAX_PAGE_BYTES as MAX_DISCOVERY_PAGE_BYTES
 from spiders.discover import Agent, Discovery, Step, fingerprint, pager_sign
 from spiders.discover_spider import failure_reason
+from spiders.page_looks import PICTURE_RE, tables_print
 from spiders.platforms import PLATFORMS, platform_for
 from spiders.platforms.base import attachment_format
 
 MAX_TABLE_IMAGES = 12  # a report prints three tables; a page with more pictures is mostly not tables
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
-# Cheap looks before the table reader (~30 ms a report page, on the crawl's one thread) decides
-# whether a page's pictures are its tables: no picture at all, or every standard table printed as
-# HTML (a label only its grid prints, inside <table> markup: extract/schema.py), needs no reading.
-_IMG_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?![\"']?\s*data:)", re.I)
+# Cheap looks (spiders/page_looks.py) before the table reader (~30 ms a report page, on the crawl's
+# one thread) decides whether a page's pictures are its tables: no picture at all, or every standard
+# table printed as HTML (a label only its grid prints, inside <table> markup: extract/schema.py),
+# needs no reading.
 TABLE_MARKERS = ("规范性文件", "本年新收", "行政复议")
-
-
-def _table_text(text: str) -> str:
-    """The markup inside <table> elements (to the first </table> after each opening), by str.find:
-    a regex scanning character by character cost ~2 ms a report page."""
-    lo = text.lower()
-    parts, i = [], lo.find("<table")
-    while i != -1:
-        j = lo.find("</table", i)
-        parts.append(text[i:] if j == -1 else text[i:j])
-        i = -1 if j == -1 else lo.find("<table", j)
-    return "".join(parts)
 
 
 def _now() -> str:
@@ -342,10 +330,7 @@ class ReportsSpider(scrapy.Spider):
         from extract.schema import TABLE_KEYS
         from extract.tables import parse_tables
 
-        if not _IMG_RE.search(text):
-            return
-        grids = _table_text(text)
-        if grids and all(m in grids for m in TABLE_MARKERS):
+        if not PICTURE_RE.search(text) or tables_print(text, TABLE_MARKERS):
             return
         rd = read_html(text)
         images = [im for im in rd.images if im.src and not im.src.startswith("data:")]

@@ -49,6 +49,13 @@ def run_cli(*args, check=True, timeout=600, **kw) -> subprocess.CompletedProcess
     return proc
 
 
+def crawl_and_extract(port: int, db) -> None:
+    """The whole replica crawled by one process into ``db`` and extracted: what other ways of
+    crawling are compared with."""
+    run_cli("crawl", "--registry", "replica", "--port", str(port), "--db", str(db), "--log-level", "WARNING")
+    run_cli("extract", "--db", str(db), "--no-progress")
+
+
 @pytest.fixture(scope="session")
 def replica():
     """The replica web served on 127.0.0.1 for the whole session."""

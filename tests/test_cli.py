@@ -87,7 +87,7 @@ def test_serve_help_is_about_publishing():
     assert "publish" in out.lower()
     assert "read only" in out
     assert "write" not in out.lower()
-    for example in ("/archive/reports/1", "_search=", "/archive/search?q=", ".csv", ".json"):
+    for example in ("/archive/reports/1", "/-/search?q=", "/archive/search?q=", ".csv", ".json"):
         assert example in out, example
 
 

@@ -19,13 +19,15 @@ COMPARED = {
     "checks": "select * from checks order by report_id, rule, scope",
     "problems": "select agency_id, capture_id, report_id, url, stage, code, message from problems"
                 " order by capture_id, code",
-    "search": "select rowid, title, text from reports_fts order by rowid",
+    # the search index's own entries (report, column, token, position): it keeps no copy of the text
+    "search": "select doc, col, term, offset from temp.fts_vocab order by doc, col, offset, term",
 }
 TIMES = {"extracted_at", "created_at"}
 
 
 def snapshot(db) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(db)
+    conn.execute("create virtual table temp.fts_vocab using fts5vocab(main, reports_fts, instance)")
     out = {}
     for name, sql in COMPARED.items():
         cur = conn.execute(sql)

@@ -14,7 +14,8 @@ import pytest
 
 from replica import ReplicaServer, replica_web
 from replica.changes import break_list, edit_report, remove_report
-from tests.conftest import NIANBAO, ROOT, query, run_cli
+from tests.conftest import NIANBAO, ROOT, crawl_and_extract, query, run_cli
+from tests.fts_entries import entries_by_report
 
 
 q = query
@@ -123,8 +124,8 @@ def archive_state(db):
                           for r in q(db, "select * from reports")),
         "problems": sorted((r["url"], r["stage"], r["code"], r["message"]) for r in q(
             db, "select url, stage, code, message from problems")),
-        "search": sorted((r["url"], r["sha256"], r["title"]) for r in q(
-            db, "select r.url, r.sha256, f.title from reports_fts f join reports r on r.id = f.rowid")),
+        # every entry of the search index (contentless: its words, not a copy of the text), by report
+        "search": entries_by_report(db),
         "cells": sorted(tuple(r.values()) for r in q(
             db, 'select r.url, c."table", c."row", c.col, c.raw, c.value, c.kind from cells c'
                 " join reports r on r.id = c.report_id")),
@@ -140,9 +141,7 @@ def test_sigkill_mid_crawl_then_rerun_equals_uninterrupted(tmp_path):
     web = replica_web()
     with ReplicaServer(web, port=0, delay=0.03) as server:
         clean = tmp_path / "clean.db"
-        run_cli("crawl", "--registry", "replica", "--port", str(server.port), "--db", str(clean),
-                "--log-level", "WARNING")
-        run_cli("extract", "--db", str(clean), "--no-progress")
+        crawl_and_extract(server.port, clean)
         web.reset()  # the planted transient 500 fires again for the second archive
 
         killed = tmp_path / "killed.db"

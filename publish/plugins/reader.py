@@ -41,9 +41,9 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 return {"nianbao_report": await pages.report_page(db, int(key))}
             if table == "agencies":
                 return {"nianbao_agency": await pages.agency_page(db, key)}
-        if view_name == "table" and table == "reports" and (request.args.get("_search") or "").strip():
-            if "reports_fts" not in await db.table_names() or \
-                    not ARCHIVE_COLUMNS <= set(await db.table_columns("reports")):
+        if view_name == "table" and table == "reports" and (request.args.get("_search") or "").strip() \
+                and not request.args.get("_table"):
+            if await searchable_archive(datasette) is not db:
                 return {}  # not a nianbao archive: Datasette's own search stays
             try:
                 page = max(int(request.args.get("_rank_page") or 1), 1)
@@ -93,9 +93,66 @@ async def compare_view(datasette, request):
     return Response.html(html)
 
 
+async def searchable_archive(datasette):
+    """The served archive when it has the search index and the report columns the search page shows
+    (another database with a ``reports`` table keeps Datasette's own search)."""
+    db = await archive_database(datasette)
+    if db is None or "reports_fts" not in await db.table_names() or \
+            not ARCHIVE_COLUMNS <= set(await db.table_columns("reports")):
+        return None
+    return db
+
+
+async def search_view(datasette, request):
+    """The search page: ranked results only. Datasette's table of every match (``_table=1``) is one
+    click away; computing it on every search would read every match, however many."""
+    db = await searchable_archive(datasette)
+    if db is None:
+        return Response.html("<p>没有找到年报数据库或它的全文索引。</p>", status=404)
+    q = (request.args.get("q") or "").strip()
+    try:
+        page = max(int(request.args.get("_rank_page") or 1), 1)
+    except ValueError:
+        page = 1
+    args = {k: request.args.get(k) for k in request.args.keys() if not k.startswith("_") and k != "q"}
+    data = {"database": db.name, "q": q, "filters": [(k, v) for k, v in args.items() if v],
+            "nianbao_search": await pages.ranked_search(db, q, args, page) if q else None}
+    html = await datasette.render_template("nianbao_search.html", data, request=request)
+    return Response.html(html)
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/-/compare$", compare_view)]
+    return [(r"^/-/compare$", compare_view), (r"^/-/search$", search_view)]
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """``/<archive>/reports?_search=…`` (the search box of Datasette's reports table) goes to the
+    search page with its filters; ``_table=1`` keeps Datasette's own table of matches."""
+    from urllib.parse import parse_qsl, urlencode
+
+    def wrap(app):
+        async def serve(scope, receive, send):
+            if scope.get("type") == "http" and scope.get("method") == "GET" and \
+                    scope.get("path", "").endswith("/reports") and b"_search=" in scope.get("query_string", b""):
+                args = parse_qsl(scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True)
+                keys = {k for k, v in args if k != "_search" or v.strip()}  # an empty box is no search
+                db = await searchable_archive(datasette) if "_search" in keys and "_table" not in keys else None
+                if db is not None and scope["path"] == datasette.urls.table(db.name, "reports"):
+                    moved = [("q" if k == "_search" else k, v) for k, v in args
+                             if k in ("_search", "_rank_page") or not k.startswith("_")]
+                    location = datasette.urls.path("/-/search") + "?" + urlencode(moved)
+                    await send({"type": "http.response.start", "status": 302,
+                                "headers": [(b"location", location.encode("latin-1", "replace")),
+                                            (b"content-type", b"text/plain; charset=utf-8")]})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+            await app(scope, receive, send)
+
+        return serve
+
+    return wrap
 
 
 @hookimpl

@@ -5,10 +5,17 @@ Loaded by ``nianbao serve`` through Datasette's ``--plugins-dir publish/plugins`
 Datasette knows the data cannot change while it runs. This plugin draws the consequences:
 
 Counts computed once
-    At start-up every table of an immutable database is counted once and its SHA-256 taken (in a
-    thread), and both are handed to Datasette as if ``datasette inspect`` had produced them: the
-    unfiltered count of a table page (``select count(*) from cells``) and the database hash shown on
-    the index page are then never recomputed per request.
+    At start-up every table of an immutable database is counted once, and the counts are handed to
+    Datasette as if ``datasette inspect`` had produced them: the unfiltered count of a table page
+    (``select count(*) from cells``) is then never recomputed per request. Datasette's content hash
+    (a SHA-256 of the whole file, read at start-up: minutes at a million reports) is left out; it
+    only labels the index page.
+
+Whole-table facets computed once
+    The facets of a table page with no filter (the reports page's province, level, agency, year…)
+    are the same for every reader of an immutable archive: those the metadata configures are
+    computed at start-up, without the facet time limit, and any other the first time it is asked
+    for (see ``WholeTableFacets``). A filtered page's facets are computed per request as before.
 
 Pages computed once per ``default_cache_ttl``
     A page of an immutable archive is the same for every anonymous reader until the server restarts,
@@ -49,6 +56,7 @@ Configurable in metadata::
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 from collections import OrderedDict
@@ -94,13 +102,87 @@ def startup(datasette):
             if db.name in found:
                 continue  # a real --inspect-file was given
             counts = await db.table_counts(limit=3600 * 1000)
-            digest = await asyncio.to_thread(lambda: db.hash)  # reads the whole file: not on the event loop
-            found[db.name] = {"hash": digest, "size": db.size, "file": db.path,
+            # no content hash: Datasette's is a SHA-256 of the whole file, minutes of reading at a
+            # million reports before the first page; it only labels the index page and an ETag
+            found[db.name] = {"hash": None, "size": db.size, "file": db.path,
                               "tables": {t: {"count": n} for t, n in counts.items() if n is not None}}
         if found:
             datasette.inspect_data = found
+        for db in _immutable(datasette):
+            await WholeTableFacets.install(datasette, db)
 
     return inner
+
+
+# ------------------------------------------------------------------- facets of a whole table
+
+# The SQL of Datasette 0.65's column facet (datasette/facets.py) over a table page with no filter:
+# the inner select is the whole table, no where clause, no parameters.
+_WHOLE_TABLE_FACET = re.compile(
+    r"\s*select (?P<col>\S+) as value, count\(\*\) as count from \(\s*select [^()]*? from (?P<table>\S+)\s*\)"
+    r"\s*where (?P=col) is not null\s*group by (?P=col) order by count desc, value limit (?P<limit>\d+)\s*", re.S)
+
+
+def _name(sql_name: str) -> str:
+    return sql_name[1:-1] if sql_name[:1] in "[\"`" else sql_name
+
+
+class WholeTableFacets:
+    """Facet counts of a whole table, computed once per process for an immutable database.
+
+    The unfiltered table page is where most readers land, and its facets (province, level, agency,
+    year… over every report) are the same for all of them until the server restarts; each is a scan of
+    an index that grows with the archive (a million reports: a few hundred ms apiece, past Datasette's
+    facet time limit). So, like the row counts above, they are computed at start-up for the facets the
+    metadata configures, without the time limit, and any other whole-table facet the first time it is
+    asked for. A filtered page's facets are computed as before, per request."""
+
+    MAX_ENTRIES = 512
+
+    def __init__(self, db):
+        self.db = db
+        self.execute = db.execute  # Datasette's own
+        self.memo: OrderedDict = OrderedDict()
+
+    @classmethod
+    async def install(cls, datasette, db) -> "WholeTableFacets":
+        memo = cls(db)
+        db.execute = memo.remembering
+        size = int(datasette.setting("default_facet_size") or 30)
+        for table in await db.table_names():
+            for facet in (datasette.table_metadata(db.name, table) or {}).get("facets") or []:
+                if isinstance(facet, str):
+                    await memo.compute(table, facet, size + 1)
+        return memo
+
+    async def compute(self, table: str, column: str, limit: int):
+        from datasette.utils import escape_sqlite
+
+        key = (table, column, limit)
+        if key not in self.memo:
+            col = escape_sqlite(column)
+            self.memo[key] = await self.execute(
+                f"select {col} as value, count(*) as count from {escape_sqlite(table)} where {col} is not null"
+                f" group by {col} order by count desc, value limit {limit}",
+                truncate=False, custom_time_limit=3600 * 1000)
+            while len(self.memo) > self.MAX_ENTRIES:
+                self.memo.popitem(last=False)
+        self.memo.move_to_end(key)
+        return self.memo[key]
+
+    async def remembering(self, sql, params=None, *args, **kw):
+        m = _WHOLE_TABLE_FACET.fullmatch(sql) if not params else None
+        if m is None:
+            return await self.execute(sql, params, *args, **kw)
+        key = (_name(m["table"]), _name(m["col"]), int(m["limit"]))
+        if key in self.memo:
+            self.memo.move_to_end(key)
+            return self.memo[key]
+        result = await self.execute(sql, params, *args, **kw)  # within the facet time limit, as asked
+        self.memo[key] = result
+        while len(self.memo) > self.MAX_ENTRIES:
+            self.memo.popitem(last=False)
+        return result
 
 
 # ------------------------------------------------------------------------------------ page cache

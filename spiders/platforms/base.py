@@ -12,6 +12,8 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
+from spiders.page_looks import anycase
+
 DATE_RE = re.compile(r"((?:19|20)\d{2})[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})")
 log = logging.getLogger("spiders.platforms")
 
@@ -207,10 +209,48 @@ def attachment_format(url: str, name: str = "") -> str | None:
     return None
 
 
+# Every attachment name or URL holds a dot and one of these (attachment_format's two patterns,
+# without what follows the extension). A link's text joins its text nodes, so tags (or comments)
+# may stand between the characters (``a.<b>pdf</b>``); entities and %-escapes may spell them.
+_EXTENSIONS = ("pdf", "doc", "wps", "xls", "et", "ofd")  # docx, xlsx begin with doc, xls
+_TAGS = r"(?:<!--.*?-->|<[^>]*>)*"
+
+
+_EXTENSION_RE = re.compile(r"\.(?:%s)" % "|".join(map(anycase, _EXTENSIONS)))
+_CUT_RE = re.compile(r"\.%s(?:%s)" % (_TAGS, "|".join(_TAGS.join(map(anycase, e)) for e in _EXTENSIONS)), re.S)
+_FRAME_RE = re.compile(r"<(?:%s)\b" % "|".join(map(anycase, ("iframe", "embed", "object"))))
+_ESCAPE_RE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def may_link_documents(text: str, base_url: str = "") -> bool:
+    """Whether a page can hold an attachment link at all, without parsing it (a report page is
+    ~100 KB; most link no document, and parsing each cost more than the rest of its handling).
+    A superset of what :func:`attachment_links` finds: a name or URL matches only if the page,
+    with its entities decoded and its %-escapes undone, shows a dot and a document extension,
+    perhaps cut by tags (or the page's own URL does: a relative link inherits its path). Any frame
+    means a parse (a viewer's query may hide the name under two layers of escapes)."""
+    from urllib.parse import unquote
+
+    if _CUT_RE.search(text) or _FRAME_RE.search(text) or _EXTENSION_RE.search(unquote(base_url)):
+        return True
+    if "&#" in text or "&period" in text:  # numeric entities can spell any character
+        from html import unescape
+
+        text = unescape(text)
+        if _CUT_RE.search(text):
+            return True
+    return bool(_ESCAPE_RE.search(text) and _EXTENSION_RE.search(unquote(text)))
+
+
 def attachment_links(text: str, base_url: str) -> list[Link]:
     """Document attachments linked from a report page: plain links to .pdf/.doc/.docx/.wps/.xls/
     .xlsx files (TRS ``./P0…pdf``), Hanweb ``downfile.jsp?…filename=…``, gkmlpt
     ``a.nfw-cms-attachment`` (original name in ``alt``), and PDF viewer iframes/embeds."""
+    return parsed_attachment_links(text, base_url) if may_link_documents(text, base_url) else []
+
+
+def parsed_attachment_links(text: str, base_url: str) -> list[Link]:
+    """:func:`attachment_links` by parsing the page, always."""
     from urllib.parse import parse_qs, urlparse
 
     sel = Selector(text=text)

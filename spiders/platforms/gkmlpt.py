@@ -87,13 +87,23 @@ def config(text: str) -> tuple[str | None, list[dict]]:
     return (sid_m.group(1) if sid_m else None), nodes
 
 
+_JSON = json.JSONDecoder()
+
+
 def detail(text: str) -> dict | None:
     """``window._CONFIG.DETAIL`` of an article page, decoded (its ``content`` is the body HTML)."""
     m = DETAIL_RE.search(text)
     if not m:
         return None
     start = text.find("{", m.end())
-    raw = _balanced(text, start, "{", "}") if start >= 0 else None
+    if start < 0:
+        return None
+    try:  # JSON as it stands, by the C decoder: the bracket walk below costs ~2 ms a report page
+        data, _ = _JSON.raw_decode(text, start)
+        return data if isinstance(data, dict) else None
+    except ValueError:
+        pass  # a JS literal, or broken: delimited by the walk, and said why
+    raw = _balanced(text, start, "{", "}")
     if not raw:
         return None
     try:

@@ -1,0 +1,180 @@
+"""The compact layout of the tables extract derives (crawler/derived_layout.py).
+
+An archive written in the older layout (rowid tables, a search index with its own copy of the text)
+upgrades in place when opened, keeping every cell, check and index entry; the contentless search
+index forgets a report's old words when the report changes or goes, so no search finds it by them."""
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+
+from crawler.archive import Archive
+from extract import schema
+from extract.checks import run_checks
+from extract.cjk import match_query, segment
+from extract.tables import CellRecord
+from tests.fts_entries import expected_entries, index_entries
+
+# the layout archives had before (issue 13): what an archive in the field still holds
+OLD_LAYOUT = {
+    "cells": 'create table cells (report_id integer references reports(id), "table" text, "row" text, col text,'
+             ' raw text, value numeric, kind text, note text, capture_id integer references captures(id),'
+             ' source text, confidence real, primary key (report_id, "table", "row", col))',
+    "checks": "create table checks (report_id integer references reports(id), rule text, scope text,"
+              " outcome text, detail text, compared text, explanation text, primary key (report_id, rule, scope))",
+}
+OLD_COLUMNS = {"cells": ("report_id", '"table"', '"row"', "col", "raw", "value", "kind", "note", "capture_id",
+                         "source", "confidence"),
+               "checks": ("report_id", "rule", "scope", "outcome", "detail", "compared", "explanation")}
+OLD_FTS = "create virtual table reports_fts using fts5(title, text, tokenize = 'unicode61 remove_diacritics 2')"
+
+
+def _report(archive: Archive, k: int, text: str, rng: random.Random) -> int:
+    url = f"http://example.invalid/{k}.html"
+    rid = archive.save_report({
+        "agency_id": "test-agency", "agency": "测试局", "province": "安徽省", "level": "county", "year": 2022,
+        "title": f"测试局2022年政府信息公开工作年度报告（{k}）", "url": url, "sha256": f"{k:064x}",
+        "text": text, "template": schema.T2021, "fetched_at": f"2023-01-{k + 1:02d}T00:00:00Z"})
+    cells, tables = [], {}
+    for c in schema.cell_labels():
+        if schema.T2021 not in c.templates:
+            continue
+        v = rng.choice((None, 0, rng.randint(1, 500), round(rng.uniform(0, 99), 2)))
+        cells.append(CellRecord(c.table, c.row, c.col, "" if v is None else str(v), v,
+                                "blank" if v is None else "number"))
+        tables.setdefault(c.table, {}).setdefault(c.row, {})[c.col] = v
+    if k == 0:  # a cell the schema has no place for is kept too, under its own codes
+        cells.append(CellRecord("requests", "not_in_schema", "total", "7", 7, "number"))
+    archive.save_tables(rid, cells, run_checks(tables, schema.T2021), None)
+    return rid
+
+
+def _archive(tmp_path) -> Archive:
+    archive = Archive(tmp_path / "archive.db", blobs_dir=tmp_path / "blobs")
+    archive.ensure_fts()
+    archive.db["agencies"].insert({"id": "test-agency", "name": "测试局", "province": "安徽省", "level": "county",
+                                   "platform": "generic", "start_url": "http://example.invalid/"})
+    return archive
+
+
+def _rows(conn, table: str) -> list[tuple]:
+    return sorted(conn.execute(f"select * from {table}").fetchall(), key=repr)
+
+
+def _to_old_layout(db) -> None:
+    """Rewrite an archive as the older code left it: rowid tables, spaced JSON, an index with content."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("pragma legacy_alter_table = on")
+    conn.execute("begin")
+    for table, create in OLD_LAYOUT.items():
+        conn.execute(f"alter table {table} rename to {table}_x")
+        conn.execute(create)
+        cols = ", ".join(OLD_COLUMNS[table])
+        conn.execute(f"insert into {table} ({cols}) select {cols} from {table}_x")
+        conn.execute(f"drop table {table}_x")
+    conn.executemany("update checks set compared = ? where report_id = ? and rule = ? and scope = ?", [
+        (json.dumps(json.loads(c), ensure_ascii=False), *k) for *k, c in
+        conn.execute("select report_id, rule, scope, compared from checks").fetchall()])
+    conn.execute("drop table reports_fts")
+    conn.execute(OLD_FTS)
+    conn.executemany("insert into reports_fts (rowid, title, text) values (?, ?, ?)", [
+        (rid, segment(t), segment(x)) for rid, t, x in conn.execute("select id, title, text from reports").fetchall()])
+    conn.execute("create index checks_failing on checks(report_id) where outcome = 'fail'")
+    conn.execute("commit")
+    conn.close()
+
+
+def test_an_older_archive_upgrades_in_place_keeping_every_cell_check_and_search_entry(tmp_path):
+    rng = random.Random(13)
+    archive = _archive(tmp_path)
+    for k in range(6):
+        _report(archive, k, f"本机关办理殡葬管理和婚姻登记事项{k}。行政复议案件{k}件。", rng)
+    db = archive.path
+    conn = archive.conn
+    cells, checks = _rows(conn, "cells"), _rows(conn, "checks")
+    figures = _rows(conn, "report_figures")
+    assert len(cells) > 500 and len(checks) > 100 and any(c[3] == "fail" for c in checks)
+    archive.close()
+    _to_old_layout(db)
+    old = sqlite3.connect(db)
+    assert "without rowid" not in old.execute("select sql from sqlite_master where name = 'cells'").fetchone()[0]
+    assert all(", " in c[5] or c[5] == "{}" for c in _rows(old, "checks"))
+    old.close()
+
+    archive = Archive(db, blobs_dir=tmp_path / "blobs")  # the upgrade
+    conn = archive.conn
+    layout = dict(conn.execute("select name, lower(sql) from sqlite_master where name in"
+                               " ('cells', 'checks', 'reports_fts')"))
+    assert layout["cells"].endswith("without rowid") and layout["checks"].endswith("without rowid")
+    assert "content = ''" in layout["reports_fts"]
+    assert _rows(conn, "cells") == cells
+    assert conn.execute('select raw from cells where "table" = ? and "row" = ? and col = ?',
+                        ["requests", "not_in_schema", "total"]).fetchall() == [("7",)]
+    assert _rows(conn, "checks") == checks, "every check, its compared numbers in the compact JSON written today"
+    assert index_entries(db) == expected_entries(db)
+    assert conn.execute("select count(*) from cell_values").fetchone()[0] == len(cells)
+    assert conn.execute("select count(*) from checks where outcome = 'fail'").fetchone()[0] == sum(
+        c[3] == "fail" for c in checks)
+    assert "checks_failing" in {r[0] for r in conn.execute("select name from sqlite_master where type = 'index'")}
+    # the wide table's triggers still read the cells: a report re-extracted keeps its row equal
+    assert _rows(conn, "report_figures") == figures
+    rid = cells[0][0]
+    _report(archive, rid - 1, "重新提取", random.Random(14))
+    row = conn.execute("select * from report_figures where 报告编号 = ?", [rid]).fetchone()
+    assert row is not None and row != next(f for f in figures if f[0] == rid)
+    assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    archive.close()
+    again = Archive(db, blobs_dir=tmp_path / "blobs")  # upgraded once: opening again rewrites nothing
+    assert again.conn.execute("select count(*) from sqlite_master where name like '%old_layout%'").fetchone()[0] == 0
+    again.close()
+
+
+def test_a_changed_or_removed_report_leaves_no_stale_search_hit(tmp_path):
+    rng = random.Random(7)
+    archive = _archive(tmp_path)
+    conn = archive.conn
+
+    def hits(word: str) -> set[int]:
+        return {r for r, in conn.execute("select rowid from reports_fts where reports_fts match ?", [match_query(word)])}
+
+    a = _report(archive, 1, "本年度殡葬管理服务有序开展。", rng)
+    b = _report(archive, 2, "婚姻登记便民服务。", rng)
+    assert hits("殡葬") == {a} and hits("婚姻登记") == {b}
+    _report(archive, 1, "本年度残疾人两项补贴发放到位。", rng)  # the same page re-extracted with other text
+    assert hits("殡葬") == set(), "the old words of a changed report are gone from the index"
+    assert hits("残疾人") == {a} and hits("测试局") == {a, b}
+    assert index_entries(archive.path) == expected_entries(archive.path)
+    with archive.transaction():  # a report deleted (a portal copy absorbed: crawler/portals.py)
+        archive.unindex_report(b)
+        conn.execute("delete from checks where report_id = ?", [b])
+        conn.execute("delete from cells where report_id = ?", [b])
+        conn.execute("delete from reports where id = ?", [b])
+    archive.unindex_report(b)  # twice, or for a report never indexed: nothing happens
+    assert hits("婚姻登记") == set() and hits("测试局") == {a}
+    assert index_entries(archive.path) == expected_entries(archive.path)
+    conn.execute("insert into reports_fts (reports_fts) values ('integrity-check')")
+    archive.close()
+
+
+def test_every_check_reads_back_as_written_numbers_coded_or_whole(tmp_path):
+    """A check's compared numbers are kept without their names when SQLite prints them back exactly as
+    written; any other (a float SQLite prints otherwise, text, an unknown rule) is kept whole."""
+    from extract.checks import Check
+
+    archive = _archive(tmp_path)
+    rid = _report(archive, 1, "正文", random.Random(3))
+    names = ("new_received", "carried_over", "handled_total", "carried_forward")
+    checks = [Check("requests.balance", "total", "pass", "1 + 2 = 3 + 0", dict(zip(names, (1, 2, 3, 0)))),
+              Check("requests.balance", "natural_person", "fail", "x", dict(zip(names, (0.1 + 0.2, 1.5, None, 7)))),
+              Check("requests.balance", "business", "fail", "x", dict(zip(names, ("12.50", 2, 3, 1e20)))),
+              Check("made.up", "somewhere", "pass", "y", {"a": 1})]
+    with archive.transaction():
+        archive.save_checks(rid, checks)
+    got = {(r, s): (c, t) for r, s, c, t in archive.conn.execute(
+        "select rule, scope, compared, terms from checks where report_id = ?", [rid])}
+    assert {k: c for k, (c, _) in got.items()} == {
+        (c.rule, c.scope): json.dumps(c.compared, ensure_ascii=False, separators=(",", ":")) for c in checks}
+    assert got["requests.balance", "total"][1] is not None, "plain counts are stored without their names"
+    assert got["requests.balance", "natural_person"][1] is None and got["made.up", "somewhere"][1] is None
+    archive.close()
