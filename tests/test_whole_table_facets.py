@@ -77,3 +77,25 @@ def test_a_filtered_page_counts_its_own_rows(served):
     assert got["level"] == Counter(r["level"] for r in mine)
     assert got["province"] == {"江苏省": len(mine)}
     assert sum("count(*) as count" in sql for sql in seen) == 2  # computed for this page, not remembered
+
+
+def test_a_view_is_not_counted_a_table_is(tmp_path):
+    """A view's count evaluates the whole view; its pages come without it. A table keeps its count."""
+    path = tmp_path / "archive.db"
+    db = sqlite_utils.Database(path)
+    db["reports"].insert_all([{"id": i, "year": 2020 + i % 3} for i in range(1, 41)], pk="id")
+    db.create_view("recent", "select * from reports where year >= 2021")
+    db.close()
+    from datasette.app import Datasette
+
+    ds = Datasette(immutables=[str(path)], plugins_dir=str(PLUGINS))
+    asyncio.run(ds.invoke_startup())
+    view = asyncio.run(ds.client.get("/archive/recent.json?_shape=objects")).json()
+    assert view["filtered_table_rows_count"] is None
+    assert len(view["rows"]) == sum(1 for i in range(1, 41) if 2020 + i % 3 >= 2021)
+    table = asyncio.run(ds.client.get("/archive/reports.json?_shape=objects&year=2021")).json()
+    assert table["filtered_table_rows_count"] == sum(1 for i in range(1, 41) if 2020 + i % 3 == 2021)
+    # a mutable database (nianbao serve --live) is left as Datasette makes it
+    live = Datasette([str(path)], plugins_dir=str(PLUGINS))
+    asyncio.run(live.invoke_startup())
+    assert asyncio.run(live.client.get("/archive/recent.json")).json()["filtered_table_rows_count"] == len(view["rows"])

@@ -17,6 +17,11 @@ Whole-table facets computed once
     computed at start-up, without the facet time limit, and any other the first time it is asked
     for (see ``WholeTableFacets``). A filtered page's facets are computed per request as before.
 
+Views not counted
+    A page of a view (``cell_values``, ``agency_summary``…) of an immutable archive is asked for with
+    ``_nocount=1``: counting a view evaluates it over every row, seconds at a million reports on every
+    page, while its rows come a page at a time (see ``_views_uncounted``).
+
 Pages computed once per ``default_cache_ttl``
     A page of an immutable archive is the same for every anonymous reader until the server restarts,
     so a successful GET answer of at most ``cache_entry_kb`` is kept in memory (at most ``cache_mb`` in
@@ -275,6 +280,31 @@ def _stream_in_pages(scope):
     return {**scope, "query_string": query + (b"&" if query else b"") + b"_size=max"}
 
 
+_VIEWS: dict = {}
+
+
+async def _views_uncounted(datasette, scope):
+    """A page of a view of an immutable database gets ``_nocount=1``: a view's count evaluates the
+    view over every row it has (``cell_values`` joins every cell of every report: seconds at a
+    million reports, on every page), while its rows come a page at a time. Tables keep their counts
+    (computed once at start-up, or counted from an index when filtered)."""
+    if scope.get("method") != "GET":
+        return scope
+    parts = scope.get("path", "").strip("/").split("/")
+    if len(parts) != 2:
+        return scope
+    name, view = parts[0], parts[1].rsplit(".", 1)[0] if parts[1].endswith((".json", ".csv")) else parts[1]
+    db = datasette.databases.get(name)
+    if db is None or db.is_mutable or db.is_memory:
+        return scope
+    if name not in _VIEWS or _VIEWS[name][0] is not db:
+        _VIEWS[name] = (db, set(await db.view_names()))
+    query = scope.get("query_string") or b""
+    if view not in _VIEWS[name][1] or b"_nocount" in query:
+        return scope
+    return {**scope, "query_string": query + (b"&" if query else b"") + b"_nocount=1"}
+
+
 def _coalescing(send):
     """``send`` with the pieces of a streamed body gathered into CHUNK-sized messages."""
     pieces: list[bytes] = []
@@ -339,6 +369,7 @@ def asgi_wrapper(datasette):
                 return
             send = _coalescing(send)
             scope = _stream_in_pages(scope)
+            scope = await _views_uncounted(datasette, scope)
             path = scope.get("path", "")
             if path.startswith(STATIC_PREFIXES):
                 async def static_send(message):
