@@ -869,7 +869,10 @@ def known_links(conn: sqlite3.Connection, agency_id: str, url: str | None = None
     """What the crawl knows of the report links an agency's lists showed (its own, and other
     agencies' a portal listed), for the revalidation policy (crawler/revalidate.py): (url, owner
     agency id, title, link_date, list_key, removed, settled, listed_ok: last seen in a run that
-    finished, so the lists around it were read whole). ``settled``: the page's latest fetch got an answer that
+    finished, so the lists around it were read whole, or in the run in progress (the newest, still
+    running: the crawl and the distributed writer mark killed runs before they start theirs), on
+    another agency's list read earlier tonight, a portal's or its owner's; without that, whichever
+    of a portal and its department was read second went on past its first list page). ``settled``: the page's latest fetch got an answer that
     is not transient (a page, or a 404/410 that says it is gone), in a run that finished, and none of
     its attachments failed transiently (5xx, 408, 429, no answer) in that fetch's run; an unsettled
     page is fetched again whatever the rotation says (a passing error, a killed crawl).
@@ -893,7 +896,9 @@ def known_links(conn: sqlite3.Connection, agency_id: str, url: str | None = None
                select 1 from captures x where x.parent_url = t.url and x.ok = 0
                  and x.last_run_id = c.last_run_id
                  and (x.status is null or x.status >= 500 or x.status in (408, 429))), 0),
-             coalesce((select lr.status = 'finished' from crawl_runs lr where lr.id = t.last_run_id), 0)
+             coalesce((select lr.status = 'finished'
+                         or (lr.status = 'running' and lr.id = (select max(id) from crawl_runs))
+                       from crawl_runs lr where lr.id = t.last_run_id), 0)
            from latest t left join captures c on c.id = t.cid left join crawl_runs r on r.id = c.last_run_id""",
         {"a": agency_id, "u": url}).fetchall()
 

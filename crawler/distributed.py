@@ -87,10 +87,17 @@ class Keys:
     def values(self, worker: str) -> str:
         return f"{self.prefix}:values:{worker}"
 
+    def robots(self, netloc: str) -> str:
+        return f"{self.prefix}:robots:{netloc}"  # a host's robots.txt, shared by the workers
+
     def all_of_run(self) -> list[str]:
         return [self.requests, self.dupefilter, self.lease_seq, self.processing, self.workers,
                 self.all_workers, self.items, self.writing, self.stats, self.bounds, self.run,
                 self.seeded, self.done]
+
+    def patterns_of_run(self) -> list[str]:
+        """The run's keys named per worker or per host (``values``, ``robots``), to SCAN for."""
+        return [self.values("*"), self.robots("*")]
 
 
 # KEYS: queue, processing hash, lease counter; ARGV: worker id. Moves the best request into the
@@ -445,11 +452,8 @@ class SharedRobotsTxtMiddleware(_robots_base()):
     def __init__(self, crawler):
         super().__init__(crawler)
         s = crawler.settings
-        self.prefix = Keys(s.get("NIANBAO_REDIS_PREFIX")).prefix
+        self.keys = Keys(s.get("NIANBAO_REDIS_PREFIX"))
         self.server = connect(s.get("REDIS_URL"))
-
-    def _key(self, netloc: str) -> str:
-        return f"{self.prefix}:robots:{netloc}"
 
     async def robot_parser(self, request):
         from scrapy.utils.httpobj import urlparse_cached
@@ -457,14 +461,14 @@ class SharedRobotsTxtMiddleware(_robots_base()):
 
         netloc = urlparse_cached(request).netloc
         if netloc not in self._parsers:
-            body = self.server.get(self._key(netloc))
+            body = self.server.get(self.keys.robots(netloc))
             if body is not None:
                 self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
                 self._stats.inc_value("robotstxt/shared")
         return await super().robot_parser(request)
 
     async def _parse_robots(self, response, netloc, request):
-        self.server.set(self._key(netloc), response.body[:self.MAX_BYTES], ex=self.TTL)
+        self.server.set(self.keys.robots(netloc), response.body[:self.MAX_BYTES], ex=self.TTL)
         await super()._parse_robots(response, netloc, request)
 
 

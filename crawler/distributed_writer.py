@@ -75,10 +75,7 @@ class Writer:
                 self.archive.hold_reserve()
                 return self.run_id, True
             log.warning("Redis holds a run this archive does not have open (%s): starting afresh", run)
-        self.server.delete(*self.keys.all_of_run())
-        for pattern in ("values:*", "robots:*"):
-            for key in self.server.scan_iter(f"{self.keys.prefix}:{pattern}"):
-                self.server.delete(key)
+        self.clear_run()
         stale = self.archive.close_stale_runs()
         if stale:
             log.warning("%d earlier crawl run(s) never finished (killed); marked as such", stale)
@@ -90,6 +87,13 @@ class Writer:
             "run_id": self.run_id, "registry": self.registry, "agencies": list(self.agencies),
             "port": self.port}))
         return self.run_id, False
+
+    def clear_run(self) -> None:
+        """Every Redis key of the run, also those named per worker or per host."""
+        self.server.delete(*self.keys.all_of_run())
+        for pattern in self.keys.patterns_of_run():
+            for key in self.server.scan_iter(pattern):
+                self.server.delete(key)
 
     # ------------------------------------------------------------------ items
     def commit_batch(self) -> int:
@@ -171,10 +175,7 @@ class Writer:
         stats["nianbao/run_status"], stats["nianbao/run_id"] = status, self.run_id
         rows = self.archive.finish_run(self.run_id, status=status, finish_reason=why, stats=stats,
                                        agency_rows=rows)
-        self.server.delete(*self.keys.all_of_run())
-        for pattern in ("values:*", "robots:*"):
-            for key in self.server.scan_iter(f"{self.keys.prefix}:{pattern}"):
-                self.server.delete(key)
+        self.clear_run()
         return status, rows, stats
 
     def fail(self, error: BaseException) -> None:

@@ -117,7 +117,7 @@ class Known:
     list_key: str | None
     removed: bool
     settled: bool
-    listed_ok: bool  # last seen in a run that finished (a killed run's lists may be half read)
+    listed_ok: bool  # last seen in a run that finished, or tonight's (a killed run's lists may be half read)
 
 
 class KnownLinks:
@@ -143,22 +143,8 @@ class KnownLinks:
         except sqlite3.OperationalError as e:  # an archive from before these columns
             log.warning("revalidation: known links of %s unreadable (%s); fetching all", agency_id, e)
             return {}
-        return {u: Known(owner, title, link_date, list_key, bool(removed), bool(settled),
-                         bool(listed) or self.listed_tonight(conn, owner, u))
+        return {u: Known(owner, title, link_date, list_key, bool(removed), bool(settled), bool(listed))
                 for u, owner, title, link_date, list_key, removed, settled, listed in rows}
-
-    @staticmethod
-    def listed_tonight(conn: sqlite3.Connection, owner: str, url: str) -> bool:
-        """A link last listed by the run in progress (the newest run still running: the crawl and
-        the distributed writer mark killed runs before they start theirs) was listed tonight, on
-        another agency's list read earlier (a portal's, or its owner's): its lists were not left half
-        read by a killed run, which is what ``listed_ok`` guards against. Without this, whichever
-        of a portal and its department was read second went on past its first list page."""
-        row = conn.execute(
-            "select cr.status = 'running' and cr.id = (select max(id) from crawl_runs)"
-            " from report_links rl join crawl_runs cr on cr.id = rl.last_run_id"
-            " where rl.agency_id = ? and rl.url = ?", [owner, url]).fetchone()
-        return bool(row and row[0])
 
     def close(self) -> None:
         if self._conn is not None:

@@ -281,20 +281,12 @@ async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -
     total = len(ranked)
     start = (max(page, 1) - 1) * size
     ids = [row[0] for row in ranked[start:start + size]]
+    # the page's own rows, texts included (only these 20 texts are read, for their snippets)
     found = {r["id"]: r for r in await _rows(
-        db, "select id, title, agency, agency_id, year, published, province from reports"
+        db, "select id, title, agency, agency_id, year, published, province, text from reports"
             f" where id in ({', '.join('?' * len(ids))})", ids)} if ids else {}
     rows = [found[i] for i in ids if i in found]
-    texts = await report_texts(db, [r["id"] for r in rows])
     for r in rows:
-        r["snippet"] = snippet(texts.get(r["id"]) or "", q)
+        r["snippet"] = snippet(r.pop("text") or "", q)
     return {**empty, "total": total, "results": rows, "page": page, "pages": -(-total // size),
             "partial": partial}
-
-
-async def report_texts(db, ids: list[int]) -> dict[int, str]:
-    """The texts of a page of results, read apart from the rows that list and rank them."""
-    if not ids:
-        return {}
-    res = await db.execute(f"select id, text from reports where id in ({', '.join('?' * len(ids))})", ids)
-    return {row[0]: row[1] for row in res.rows}

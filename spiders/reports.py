@@ -311,14 +311,14 @@ class ReportsSpider(scrapy.Spider):
 
     def follow_attachments(self, response, text: str, agency):
         platform = platform_for(agency.platform)
+        counted = self.counted_as(response.meta)
         for link in platform.attachments(text, response.url, response.meta):
-            self.count(self.counted_as(response.meta), "attachments")
+            self.count(counted, "attachments")
             yield scrapy.Request(
                 link.url, callback=self.parse_attachment, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "attachment", "link_title": link.title,
                       "parent_url": response.request.url, "owner_id": response.meta.get("owner_id"),
-                      "count_as": self.counted_as(response.meta),
-                      "format": attachment_format(link.url, link.title)})
+                      "count_as": counted, "format": attachment_format(link.url, link.title)})
 
     def follow_table_images(self, response, text: str, agency):
         """Tables published as pictures: when the page's body lacks a standard table but shows
@@ -340,20 +340,21 @@ class ReportsSpider(scrapy.Spider):
         if all(found.get(t) for t in TABLE_KEYS):
             return
         seen = set()
+        counted = self.counted_as(response.meta)
         for im in images:
             url = urljoin(response.url, im.src.strip())
             if not url.startswith(("http://", "https://")) or url in seen:
                 continue
             seen.add(url)
             if len(seen) > MAX_TABLE_IMAGES:
-                self.count(self.counted_as(response.meta), "table_images_skipped")
+                self.count(counted, "table_images_skipped")
                 continue
-            self.count(self.counted_as(response.meta), "table_images")
+            self.count(counted, "table_images")
             yield scrapy.Request(
                 url, callback=self.parse_attachment, errback=self.failed,
                 meta={"agency_id": agency.id, "kind": "attachment", "link_title": im.alt or None,
                       "parent_url": response.request.url, "format": "image",
-                      "owner_id": response.meta.get("owner_id"), "count_as": self.counted_as(response.meta),
+                      "owner_id": response.meta.get("owner_id"), "count_as": counted,
                       "download_maxsize": MAX_IMAGE_BYTES})
 
     def parse_report(self, response):

@@ -4,11 +4,12 @@
   official form, failing checks explained and their cells marked, problems, versions, other years;
 * ``/<db>/agencies/<id>`` — the agency page: reports by year, key numbers across years, a chart;
 * ``/-/compare`` — agencies side by side for one year and one table;
-* ``/<db>/reports?_search=…`` — results ranked by relevance (bm25) with the matching words marked.
+* ``/-/search?q=…`` — results ranked by relevance (bm25) with the matching words marked; the search
+  box of the reports table (``/<db>/reports?_search=…``) leads there, ``&_table=1`` stays on the table.
 
-The pages are Datasette's own row and table pages (``publish/templates/row.html`` and ``_table.html``
-extend the defaults), fed through ``extra_template_vars``, so Datasette's JSON, CSV and permissions keep
-working on the same URLs. The logic lives in ``publish.pages``; this module only wires hooks.
+The report and agency pages are Datasette's own row pages (``publish/templates/row.html`` extends the
+default), fed through ``extra_template_vars``, so Datasette's JSON, CSV and permissions keep working on
+the same URLs. The logic lives in ``publish.pages``; this module only wires hooks.
 """
 from __future__ import annotations
 
@@ -41,16 +42,6 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 return {"nianbao_report": await pages.report_page(db, int(key))}
             if table == "agencies":
                 return {"nianbao_agency": await pages.agency_page(db, key)}
-        if view_name == "table" and table == "reports" and (request.args.get("_search") or "").strip() \
-                and not request.args.get("_table"):
-            if await searchable_archive(datasette) is not db:
-                return {}  # not a nianbao archive: Datasette's own search stays
-            try:
-                page = max(int(request.args.get("_rank_page") or 1), 1)
-            except ValueError:
-                page = 1
-            args = {k: request.args.get(k) for k in request.args.keys() if not k.startswith("_")}
-            return {"nianbao_search": await pages.ranked_search(db, request.args["_search"], args, page)}
         return {}
 
     return inner

@@ -145,7 +145,6 @@ class WholeTableFacets:
     MAX_ENTRIES = 512
 
     def __init__(self, db):
-        self.db = db
         self.execute = db.execute  # Datasette's own
         self.memo: OrderedDict = OrderedDict()
 
@@ -163,31 +162,29 @@ class WholeTableFacets:
     async def compute(self, table: str, column: str, limit: int):
         from datasette.utils import escape_sqlite
 
-        key = (table, column, limit)
-        if key not in self.memo:
-            col = escape_sqlite(column)
-            self.memo[key] = await self.execute(
-                f"select {col} as value, count(*) as count from {escape_sqlite(table)} where {col} is not null"
-                f" group by {col} order by count desc, value limit {limit}",
-                truncate=False, custom_time_limit=3600 * 1000)
-            while len(self.memo) > self.MAX_ENTRIES:
-                self.memo.popitem(last=False)
-        self.memo.move_to_end(key)
-        return self.memo[key]
+        col = escape_sqlite(column)
+        return await self.remembered(
+            (table, column, limit),
+            f"select {col} as value, count(*) as count from {escape_sqlite(table)} where {col} is not null"
+            f" group by {col} order by count desc, value limit {limit}",
+            truncate=False, custom_time_limit=3600 * 1000)
 
     async def remembering(self, sql, params=None, *args, **kw):
         m = _WHOLE_TABLE_FACET.fullmatch(sql) if not params else None
         if m is None:
             return await self.execute(sql, params, *args, **kw)
-        key = (_name(m["table"]), _name(m["col"]), int(m["limit"]))
-        if key in self.memo:
-            self.memo.move_to_end(key)
-            return self.memo[key]
-        result = await self.execute(sql, params, *args, **kw)  # within the facet time limit, as asked
-        self.memo[key] = result
-        while len(self.memo) > self.MAX_ENTRIES:
-            self.memo.popitem(last=False)
-        return result
+        # within the facet time limit, as asked: a facet that times out is not remembered
+        return await self.remembered((_name(m["table"]), _name(m["col"]), int(m["limit"])), sql, params, *args, **kw)
+
+    async def remembered(self, key, sql, *args, **kw):
+        """The memo's answer for ``key``, else ``sql`` run once and remembered (least recently used
+        dropped past ``MAX_ENTRIES``)."""
+        if key not in self.memo:
+            self.memo[key] = await self.execute(sql, *args, **kw)
+            while len(self.memo) > self.MAX_ENTRIES:
+                self.memo.popitem(last=False)
+        self.memo.move_to_end(key)
+        return self.memo[key]
 
 
 # ------------------------------------------------------------------------------------ page cache
