@@ -651,13 +651,12 @@ class Archive:
             return cur.lastrowid, True
 
     # ------------------------------------------------------------------ extract side
-    def report_captures(self):
-        """Successful fetches of report pages, oldest first (so versions number in time order)."""
-        return list(self.db.query(
-            "select c.*, a.name as agency_name, a.aliases as agency_aliases, a.province, a.city,"
-            " a.county, a.level from captures c join agencies a on a.id = c.agency_id"
-            " where c.kind = 'report' and c.ok = 1 and c.sha256 is not null"
-            " order by c.first_fetched_at, c.id"))
+    READ_ORDER = "c.url, c.id"  # of report captures (ReportCaptures)
+
+    def report_captures(self, upto: int | None = None) -> "ReportCaptures":
+        """Successful fetches of report pages up to capture ``upto``, in the order extract reads them
+        (:class:`ReportCaptures`), read from the archive in batches as they are used."""
+        return ReportCaptures(self.path, upto)
 
     # -- incremental extract -------------------------------------------------------------
 
@@ -711,7 +710,7 @@ class Archive:
                   and (c.id > :after or c.id in (select id from retried)
                        or c.id = (select max(c2.id) from captures c2 where c2.url = c.url and c2.kind = 'report'
                                   and c2.ok = 1 and c2.sha256 is not null and c2.id <= :upto))
-                order by c.first_fetched_at, c.id""", {"after": after, "upto": upto, **codes}))
+                order by {self.READ_ORDER}""", {"after": after, "upto": upto, **codes}))
 
     def sync_removed(self, since_crawl_run: int) -> int:
         """Reports whose link vanished from its list since crawl run ``since_crawl_run``, or came back,
@@ -965,6 +964,77 @@ def report_figures_sql(only: str = "") -> str:
             "\nwhere r.is_current = 1" + (f" and {only}" if only else "") +
             "\ngroup by r.id, r.agency, r.province, r.city, r.county, r.level, r.year, r.template, r.published,"
             " r.checks_failed, r.url")
+
+
+class ReportCaptures:
+    """Every successful report capture, in the order a full extract reads them, a batch at a time.
+
+    The order: the agency's own pages first, then the copies portals list (so the own URL is the one
+    kept, crawler/portals.py); within each, by address, and each address's versions oldest first (so
+    they number in time order). Not in fetch order: when one report is at two addresses, the one read
+    first keeps it and the other is remembered beside it, and fetch order differs between two crawls
+    of the same web (workers of a distributed crawl, a crawl killed and resumed) where the addresses
+    do not.
+
+    Why batches: at a million reports the rows are gigabytes. Each iteration (the writer's, and the
+    read-ahead thread's: :class:`crawler.extract_step.ReadAhead`) pages through the URL index with
+    its own read-only connection, a short read per batch, so no read transaction stays open for the
+    whole run (one would stop WAL checkpoints, and the WAL would grow by everything extract writes).
+    Each row carries ``found_via``, the portal whose list showed it (None: the agency's own list)."""
+
+    BATCH = 500
+    SELECT = ("select c.*, a.name as agency_name, a.aliases as agency_aliases, a.province, a.city, a.county,"
+              " a.level, (select l.via_agency_id from report_links l where l.agency_id = c.agency_id"
+              " and l.url = c.url) as found_via from captures c join agencies a on a.id = c.agency_id")
+    WHERE = "c.kind = 'report' and c.ok = 1 and c.sha256 is not null and c.id <= :upto"
+
+    def __init__(self, path: Path, upto: int | None = None):
+        self.path = path
+        conn = self._connect()
+        try:
+            self.upto = upto if upto is not None else conn.execute(
+                "select coalesce(max(id), 0) from captures").fetchone()[0]
+            self.count = conn.execute(f"select count(*) from captures c where {self.WHERE}",
+                                      {"upto": self.upto}).fetchone()[0]
+        finally:
+            conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=60)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        """One pass over the URL index yields the own pages; the portal copies' (url, id) are kept
+        (decided once, whatever a crawl running meanwhile changes) and read afterwards by id."""
+        conn = self._connect()
+        copies: list[tuple[str, int]] = []
+        try:
+            after: tuple = ("", 0)
+            while True:
+                rows = conn.execute(
+                    f"{self.SELECT} where {self.WHERE} and (c.url, c.id) > (:url, :id)"
+                    f" order by {Archive.READ_ORDER} limit {self.BATCH}",
+                    {"upto": self.upto, "url": after[0], "id": after[1]}).fetchall()
+                for r in rows:
+                    if r["found_via"] is None:
+                        yield dict(r)
+                    else:
+                        copies.append((r["url"], r["id"]))
+                if len(rows) < self.BATCH:
+                    break
+                after = (rows[-1]["url"], rows[-1]["id"])
+            copies.sort()
+            for i in range(0, len(copies), self.BATCH):
+                ids = [cid for _url, cid in copies[i:i + self.BATCH]]
+                rows = conn.execute(f"{self.SELECT} where c.id in ({','.join('?' * len(ids))})"
+                                    f" order by {Archive.READ_ORDER}", ids).fetchall()
+                yield from (dict(r) for r in rows)
+        finally:
+            conn.close()
 
 
 class _Transaction:

@@ -16,7 +16,7 @@ from collections import Counter, deque
 from tqdm import tqdm
 
 from crawler import derived_layout
-from crawler.archive import Archive, utcnow
+from crawler.archive import Archive, ReportCaptures, utcnow
 from crawler.blobs import BlobError
 from crawler.portals import absorb_portal_copy, add_url, content_hash, content_twin, own_site_first
 from extract.budget import Budget, DocumentPool
@@ -84,7 +84,7 @@ class ReadAhead:
     could not load) is read by the caller as before, so damage is met and recorded on the same path.
     The thread reads the archive through its own connection (WAL: readers never block the writer)."""
 
-    def __init__(self, archive: Archive, captures: list[dict], workers: int, budget: Budget | None,
+    def __init__(self, archive: Archive, captures: list[dict] | ReportCaptures, workers: int, budget: Budget | None,
                  window: int | None = None):
         import threading
 
@@ -305,11 +305,11 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
     archive.ensure_fts()
     previous = None if full else archive.last_extract(EXTRACTOR_VERSION)
     mark = archive.start_extract(EXTRACTOR_VERSION, "incremental" if previous else "full")
-    if previous:
-        captures = archive.changed_report_captures(previous["last_capture_id"], mark["last_capture_id"])
-    else:
-        captures = archive.report_captures()
-    captures = own_site_first(archive, captures)  # one report on its own site and a portal: the own URL kept
+    if previous:  # what changed: a night's worth, a list
+        captures = own_site_first(archive, archive.changed_report_captures(previous["last_capture_id"],
+                                                                           mark["last_capture_id"]))
+    else:  # everything, read in batches (in the same order: own pages first, then by address)
+        captures = archive.report_captures(mark["last_capture_id"])
     run = ExtractRun(archive, len(captures))
     run.counts["mode"] = "incremental" if previous else "full"
     if _pool is not None:  # left by a run that raised
@@ -330,7 +330,7 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
     return _finish(archive, run, previous, mark)
 
 
-def _extract_all(archive: Archive, run: ExtractRun, captures: list[dict], progress: bool) -> None:
+def _extract_all(archive: Archive, run: ExtractRun, captures: list[dict] | ReportCaptures, progress: bool) -> None:
     """Each capture in order, one transaction each; an error on one capture's path is recorded on it."""
     for i, cap in enumerate(tqdm(captures, desc="extract", unit="report", disable=not progress)):
         if _ahead is not None:
@@ -614,6 +614,14 @@ def summary(counts: dict) -> list[str]:
     return lines
 
 
+# When an agency has two current reports for one year (two addresses, e.g. its own site and a
+# portal's copy), the one its next year is compared with is chosen by what the reports say, never by
+# their ids: ids follow crawl order, so a distributed or resumed crawl would compare with another one,
+# and the incremental and full extracts must choose alike. The most cells, then the first address.
+PREVIOUS_FIRST = "cells desc, url"
+PREVIOUS_LAST = "cells, url desc"  # the same preference for a scan where the last row of a key wins
+
+
 def cross_year_checks(archive: Archive, touched: set[tuple[str, int]] | None = None) -> int:
     """Re-run current reports' checks with the same agency's previous-year report, so the
     continuity rules (carried_forward(y−1) = carried_over(y), in_force chains) are assessed: every
@@ -621,7 +629,7 @@ def cross_year_checks(archive: Archive, touched: set[tuple[str, int]] | None = N
     if touched is None:
         current = list(archive.db.query(
             "select id, agency_id, year, template from reports where is_current = 1 and cells > 0"
-            " and year is not null order by agency_id, year"))
+            f" and year is not null order by agency_id, year, {PREVIOUS_LAST}"))
         by_key = {(r["agency_id"], r["year"]): r for r in current}
     else:
         keys = {k for a, y in touched for k in ((a, y - 1), (a, y), (a, y + 1))}
@@ -629,7 +637,7 @@ def cross_year_checks(archive: Archive, touched: set[tuple[str, int]] | None = N
         for a, y in sorted(keys):
             row = archive.conn.execute(
                 "select id, agency_id, year, template from reports where agency_id = ? and year = ?"
-                " and is_current = 1 and cells > 0 order by id desc limit 1", [a, y]).fetchone()
+                f" and is_current = 1 and cells > 0 order by {PREVIOUS_FIRST} limit 1", [a, y]).fetchone()
             if row:
                 by_key[(a, y)] = dict(zip(("id", "agency_id", "year", "template"), row))
         current = list({by_key[(a, y)]["id"]: by_key[(a, y)] for a, y0 in sorted(touched)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadTimeoutError
@@ -18,6 +19,9 @@ from crawler.items import CaptureItem, FetchRefused, LinkItem, OverBudget, Redir
 from crawler.portals import Owners
 from crawler.registry import load_registry
 from extract.decode import UndecodableError, decode_html
+from extract.grids.html import read_html  # imported with the spider, not inside a crawl's first pages
+from extract.schema import TABLE_KEYS
+from extract.tables import parse_tables
 from extract.identity import classify_title
 from spiders.challenges import DESCRIPTIONS, challenge_kind
 from spiders.discover import MAX_PAGE_BYTES as MAX_DISCOVERY_PAGE_BYTES
@@ -324,12 +328,6 @@ class ReportsSpider(scrapy.Spider):
         """Tables published as pictures: when the page's body lacks a standard table but shows
         images, fetch those images (at most ``MAX_TABLE_IMAGES``) so extract can read them by OCR.
         Pages whose tables are HTML cost no extra request."""
-        from urllib.parse import urljoin
-
-        from extract.grids.html import read_html
-        from extract.schema import TABLE_KEYS
-        from extract.tables import parse_tables
-
         if not PICTURE_RE.search(text) or tables_print(text, TABLE_MARKERS):
             return
         rd = read_html(text)

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.conftest import NIANBAO, ROOT, crawl_and_extract, free_port, query, run_cli, stop_process
-from tests.test_nightly import archive_state
+from tests.test_nightly import assert_same_archive
 
 redis = pytest.importorskip("redis", reason="the redis client package is not installed (requirements.txt)")
 
@@ -240,7 +240,7 @@ def test_three_workers_and_a_writer_equal_one_process(site_and_baseline, redis_u
     web.reset()  # the planted transient 500 fires again
     db = tmp_path / "archive.db"
     distributed_crawl(redis_url, server.port, db, tmp_path)
-    assert archive_state(db) == archive_state(single)
+    assert_same_archive(db, single)
     assert not duplicates(db)
     assert query(db, "select count(*) n from captures") == query(single, "select count(*) n from captures")
     # the run is opened and closed once, with the counts of all workers merged
@@ -261,7 +261,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(site_and_baseline, redis_url, t
     assert "back in the queue" in out["writer_log"] or any(
         "back in the queue" in (tmp_path / f"worker{i}.log").read_text(errors="replace")
         for i in range(3) if i != out["killed"])
-    assert archive_state(db) == archive_state(single)
+    assert_same_archive(db, single)
     assert not duplicates(db)
     assert [r["status"] for r in query(db, "select status from crawl_runs")] == ["finished"]
     # a page the killed worker fetched but never handed over is fetched again: the same capture row
@@ -275,7 +275,7 @@ def test_a_writer_killed_mid_crawl_resumes_its_run(site_and_baseline, redis_url,
     db = tmp_path / "archive.db"
     out = distributed_crawl(redis_url, server.port, db, tmp_path, kill="writer")
     assert "crawl run 1 resumed" in out["writer_log"]
-    assert archive_state(db) == archive_state(single)
+    assert_same_archive(db, single)
     assert not duplicates(db)
     # one run, opened by the first writer, closed by the second
     assert [r["status"] for r in query(db, "select status from crawl_runs")] == ["finished"]
