@@ -142,12 +142,19 @@ def build(demo: Path, folder: Path, n: int, seed: int = 13) -> dict:
                      " else o.value end",
             "raw": "case when o.kind = 'number' and o.raw = cast(o.value as text) then cast(o.value * p.mult as text)"
                    " else o.raw end"}) + " order by 1, 2")
-    # checks as the archive writes them today (crawler/derived_layout.py), whatever layout the demo has
+    # checks as the archive writes them today (crawler/derived_layout.py), whatever layout the demo
+    # has: the demo's own converted once under their own ids (below every clone's), then copied row
+    # for row to each clone (converting each copy took an hour at a million reports: JSON per row)
     check_key_maps(conn)
-    ojoin = join.replace("t.report_id", "o.report_id")
     conn.execute(f"insert into checks ({', '.join(CHECKS_WRITTEN)}) "
-                 + checks_select("tpl.checks", f"o.report_id + p.k * {rs}", ojoin) + " order by 1, 2")
-    fix_compared(conn, "tpl.checks", f"o.report_id + p.k * {rs}", ojoin)
+                 + checks_select("tpl.checks", "o.report_id") + " order by 1, 2")
+    fix_compared(conn, "tpl.checks")
+    ojoin = join.replace("t.report_id", "o.report_id")
+    copied = {c: c for c in CHECKS_WRITTEN} | {"report_id": f"o.report_id + p.k * {rs}"}
+    conn.execute(f"insert into checks ({', '.join(CHECKS_WRITTEN)}) select "
+                 + ", ".join(f"o.{c}" if copied[c] == c else copied[c] for c in CHECKS_WRITTEN)
+                 + f" from checks o {ojoin} where o.report_id < {rs} order by 1, 2")
+    conn.execute(f"delete from checks where report_id < {rs}")
     _clone(conn, "problems", "join plan p on p.tpl = t.agency_id", {
         "id": f"t.id + p.k * {ps}", "agency_id": "p.agency", "url": u("url"),
         "capture_id": f"t.capture_id + p.k * {cs}", "report_id": f"t.report_id + p.k * {rs}"})
@@ -372,9 +379,23 @@ def time_pages(db: Path, rounds: int) -> dict[str, dict]:
 
 
 # -------------------------------------------------------------------------------------------- run
+def built_whole(db: Path) -> bool:
+    """Whether ``db`` is a whole archive an earlier ``--keep`` run built: the build is one transaction
+    whose last row is its extract run, so a build killed half-way (a 1M build takes an hour) left none."""
+    if not db.exists():
+        return False
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("select count(*) from extract_runs").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
 def measure(demo: Path, folder: Path, n: int, args) -> dict:
     db = folder / "archive.db"
-    if (args.pages_only or args.reuse) and db.exists():
+    if (args.pages_only or args.reuse) and built_whole(db):
         print(f"\n== {n:,} reports: the archive kept in {folder} …", flush=True)
         conn = sqlite3.connect(db)
         built = {"reports": conn.execute("select count(*) from reports").fetchone()[0],
