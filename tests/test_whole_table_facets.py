@@ -99,3 +99,46 @@ def test_a_view_is_not_counted_a_table_is(tmp_path):
     live = Datasette([str(path)], plugins_dir=str(PLUGINS))
     asyncio.run(live.invoke_startup())
     assert asyncio.run(live.client.get("/archive/recent.json")).json()["filtered_table_rows_count"] == len(view["rows"])
+
+
+def test_a_configured_facet_slower_than_the_time_limit_is_computed_at_start_up(tmp_path):
+    """At a million reports a whole-table facet without an index (captures by status: millions of
+    rows) takes seconds, past Datasette's time limit. Start-up computes it anyway; before, it was
+    interrupted and the server did not start. The limit is made tiny here with a SQL function that
+    sleeps, so the facet query is slower than the limit on any machine."""
+    import time
+
+    from datasette.app import Datasette
+    from datasette import hookimpl
+    from datasette.plugins import pm
+
+    def sleep(v):
+        time.sleep(0.002)
+        return v
+
+    rows = [{"id": i, "status": random.Random(i).choice((200, 404, 500))} for i in range(1, 41)]
+    path = tmp_path / "archive.db"
+    db = sqlite_utils.Database(path)
+    db.conn.create_function("nb_sleep", 1, sleep, deterministic=True)
+    # the facet's column is computed by the sleeping function: each row read costs 2 ms
+    db.execute("create table captures (id integer primary key, status integer, s integer as (nb_sleep(status)))")
+    db["captures"].insert_all(rows, pk="id")
+    db.close()
+
+    class Sleep:
+        __name__ = "nb_test_sleep"  # Datasette lists plugins by name
+
+        @hookimpl
+        def prepare_connection(self, conn):
+            conn.create_function("nb_sleep", 1, sleep, deterministic=True)
+
+    meta = {"databases": {"archive": {"tables": {"captures": {"facets": ["s"]}}}}}
+    pm.register(Sleep(), name="nb-test-sleep")
+    try:
+        ds = Datasette(immutables=[str(path)], metadata=meta, plugins_dir=str(PLUGINS),
+                       settings={"sql_time_limit_ms": 20, "facet_time_limit_ms": 20})
+        asyncio.run(ds.invoke_startup())  # 40 rows x 2 ms: past the 20 ms limit, and no exception
+        got = facets(ds, "/archive/captures.json?_nocount=1&_size=1")
+    finally:
+        pm.unregister(name="nb-test-sleep")
+    assert got == {"s": dict(Counter(r["status"] for r in rows))}

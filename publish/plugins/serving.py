@@ -61,6 +61,7 @@ Configurable in metadata::
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
 import time
@@ -70,6 +71,8 @@ from urllib.parse import parse_qsl
 from datasette import hookimpl
 
 from publish import STATIC, STATIC_MOUNT, file_hash
+
+log = logging.getLogger(__name__)
 
 PLUGIN = "nianbao-serving"
 CACHE_MB = 64
@@ -146,6 +149,7 @@ class WholeTableFacets:
 
     def __init__(self, db):
         self.execute = db.execute  # Datasette's own
+        self.execute_fn = db.execute_fn  # a connection of Datasette's, without its time limit
         self.memo: OrderedDict = OrderedDict()
 
     @classmethod
@@ -160,14 +164,25 @@ class WholeTableFacets:
         return memo
 
     async def compute(self, table: str, column: str, limit: int):
+        """One configured facet at start-up, however long it takes. Not through ``execute``: its
+        ``custom_time_limit`` may only lower Datasette's limit, so a facet past a second (a table of
+        millions of rows without an index on the column) was interrupted and stopped the server. A
+        facet that fails is left to be computed per request, within the limit, as Datasette would."""
+        from datasette.database import Results
         from datasette.utils import escape_sqlite
 
         col = escape_sqlite(column)
-        return await self.remembered(
-            (table, column, limit),
-            f"select {col} as value, count(*) as count from {escape_sqlite(table)} where {col} is not null"
-            f" group by {col} order by count desc, value limit {limit}",
-            truncate=False, custom_time_limit=3600 * 1000)
+        sql = (f"select {col} as value, count(*) as count from {escape_sqlite(table)} where {col} is not null"
+               f" group by {col} order by count desc, value limit {limit}")
+
+        def run(conn):
+            cur = conn.execute(sql)
+            return Results(cur.fetchall(), False, cur.description)
+
+        try:
+            self.memo[(table, column, limit)] = await self.execute_fn(run)
+        except sqlite3.Error as e:
+            log.warning("facet %s of %s not computed at start-up: %s", column, table, e)
 
     async def remembering(self, sql, params=None, *args, **kw):
         m = _WHOLE_TABLE_FACET.fullmatch(sql) if not params else None
