@@ -158,11 +158,14 @@ def build(demo: Path, folder: Path, n: int, seed: int = 13) -> dict:
     _clone(conn, "problems", "join plan p on p.tpl = t.agency_id", {
         "id": f"t.id + p.k * {ps}", "agency_id": "p.agency", "url": u("url"),
         "capture_id": f"t.capture_id + p.k * {cs}", "report_id": f"t.report_id + p.k * {rs}"})
-    # the search index: each template's text segmented once, its copies inserted by SQL
+    # the texts beside the rows (report_texts), and the search index: each template's text
+    # segmented once, its copies inserted by SQL
+    _clone(conn, "report_texts", "join tpl.reports tr on tr.id = t.report_id join plan p on p.tpl = tr.agency_id",
+           {"report_id": f"t.report_id + p.k * {rs}"})
     conn.execute("create temp table seg (id integer primary key, title text, text text)")
     conn.executemany("insert into seg values (?,?,?)", [
-        (rid, segment(title or ""), segment(text or ""))
-        for rid, title, text in conn.execute("select id, title, text from tpl.reports").fetchall()])
+        (rid, segment(title or ""), segment(text or "")) for rid, title, text in conn.execute(
+            "select r.id, r.title, t.text from tpl.reports r left join tpl.report_texts t on t.report_id = r.id")])
     conn.execute(f"insert into reports_fts (rowid, title, text) select r.id + p.k * {rs}, s.title, s.text"
                  " from plan p join tpl.reports r on r.agency_id = p.tpl join seg s on s.id = r.id"
                  " order by p.k, r.id")

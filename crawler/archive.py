@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from datetime import datetime, timezone
@@ -19,6 +20,8 @@ import sqlite_utils
 from crawler import derived_layout
 from crawler.blobs import BlobStore
 from crawler.portals import DISCOVERED, adopt_discovered
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 # Why the links of a run were fetched or not (crawler/revalidate.py), counted per agency in
@@ -114,7 +117,7 @@ class Archive:
                 db["reports"].create({
                     "id": int, "agency_id": str, "agency": str, "province": str, "city": str,
                     "county": str, "level": str, "year": int, "title": str, "url": str,
-                    "published": str, "source": str, "text": str, "chars": int,
+                    "published": str, "source": str, "excerpt": str, "chars": int,
                     "encoding": str, "capture_id": int, "sha256": str, "version": int,
                     "is_current": int, "removed_at": str, "also_at": str, "template": str, "tables_from": str,
                     "tables_found": str, "cells": int, "checks_failed": int, "problems": int,
@@ -124,6 +127,15 @@ class Archive:
                                           ("capture_id", "captures", "id")])
                 db["reports"].create_index(["url", "sha256"], unique=True)
                 db["reports"].create_index(["agency_id", "year"])
+            # The text (a few KB a report) lives beside its row, not in it: a row holding it spills
+            # into overflow pages, one report a page, so every scan of reports (a facet, a filter, a
+            # count) read the whole archive's text. The row keeps the opening (``excerpt``) that the
+            # list pages show.
+            if "report_texts" not in db.table_names():
+                db.execute("create table report_texts (report_id integer primary key references reports(id),"
+                           " text text)")
+            if "text" in db["reports"].columns_dict:  # archives before: moved once
+                self._move_texts()
             if "cells" not in db.table_names():
                 # NUMERIC: counts stay integers, money (万元) keeps its decimals. Keyed by (report, cell
                 # number), its codes generated, as checks: crawler/derived_layout.py says why
@@ -731,9 +743,28 @@ class Archive:
     def failing_checks(self) -> int:
         return self.conn.execute("select count(*) from checks where outcome = 'fail'").fetchone()[0]
 
+    def _move_texts(self) -> None:
+        """An archive whose reports rows hold their text: each text to ``report_texts``, the row
+        keeps its excerpt (rewrites the reports table: minutes at a million reports)."""
+        from extract.cjk import excerpt
+
+        log.warning("moving report texts out of the reports table (once; minutes for a large archive)")
+        self.conn.create_function("nb_excerpt", 1, excerpt, deterministic=True)
+        if "excerpt" not in self.db["reports"].columns_dict:
+            self.db["reports"].add_column("excerpt", str)
+        self.conn.execute("insert or replace into report_texts (report_id, text)"
+                          " select id, text from reports where text is not null")
+        self.conn.execute("update reports set excerpt = nb_excerpt(text)")
+        self.conn.execute("alter table reports drop column text")
+
     def save_report(self, row: dict) -> int:
-        """Upsert one report version, keyed by (url, sha256), and renumber that URL's versions."""
-        title, text = row.get("title"), row.get("text")  # what the search index gets (below)
+        """Upsert one report version, keyed by (url, sha256), and renumber that URL's versions. Its
+        ``text`` goes to ``report_texts``; the row keeps the opening (``excerpt``)."""
+        from extract.cjk import excerpt
+
+        row = dict(row)
+        title, text = row.get("title"), row.pop("text", None)  # what the search index gets (below)
+        row["excerpt"] = excerpt(text)
         with self.transaction():
             existing = self.conn.execute(
                 "select id from reports where url = ? and sha256 = ?",
@@ -752,6 +783,8 @@ class Archive:
                 self.conn.execute(
                     "update reports set version = ?, is_current = ? where id = ?",
                     [i, int(i == len(versions)), vid])
+            self.conn.execute("insert into report_texts (report_id, text) values (?, ?)"
+                              " on conflict (report_id) do update set text = excluded.text", [rid, text])
             # the report's search entry changes with it, in the same transaction: the index never
             # disagrees with the reports, whenever the process stops
             self.index_report(rid, title, text)
@@ -849,7 +882,8 @@ class Archive:
             self.conn.execute("drop table if exists reports_fts_new")
             self.conn.execute(self.FTS_CREATE.format(name="reports_fts_new"))
             # streamed from a cursor: every text held at once would take gigabytes at a million reports
-            rows = self.conn.cursor().execute("select id, title, text from reports")
+            rows = self.conn.cursor().execute("select r.id, r.title, t.text from reports r"
+                                              " left join report_texts t on t.report_id = r.id")
             indexed = 0
 
             def segmented():

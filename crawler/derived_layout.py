@@ -458,7 +458,8 @@ def unindex(conn: sqlite3.Connection, report_id: int) -> None:
 
     if not indexed(conn, report_id):
         return
-    row = conn.execute("select title, text from reports where id = ?", [report_id]).fetchone()
+    row = conn.execute("select r.title, t.text from reports r left join report_texts t on t.report_id = r.id"
+                       " where r.id = ?", [report_id]).fetchone()
     if row is None:
         return
     conn.execute("insert into reports_fts (reports_fts, rowid, title, text) values ('delete', ?, ?, ?)",

@@ -40,7 +40,7 @@ import re
 import unicodedata
 
 __all__ = ["segment", "match_query", "query_terms", "FTS_TOKENIZE", "NOTHING", "is_cjk", "MAX_QUERY_CHARS",
-           "MAX_TEXT_CHARS"]
+           "MAX_TEXT_CHARS", "excerpt", "EXCERPT"]
 
 #: tokenizer for the FTS5 tables holding ``segment()`` output
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
@@ -234,3 +234,17 @@ def snippet(text: str | None, q: str | None, width: int = 40) -> list[tuple[str,
 def marked_snippet(text: str | None, q: str | None, width: int = 40) -> str:
     """The snippet as plain text with matches in 【】, for CSV and JSON readers."""
     return "".join(f"【{s}】" if hit else s for s, hit in snippet(text, q, width))
+
+
+EXCERPT = 90  # characters of a report's text its row keeps (the list pages show them)
+
+
+def excerpt(text: str | None, n: int = EXCERPT) -> str:
+    """The opening ``n`` characters, white space collapsed: what a report's row keeps of its text
+    for the list pages (``reports.excerpt``), so listing reports never reads their texts."""
+    text = text or ""
+    head = text[:n * 8]
+    t = re.sub(r"\s+", " ", head).strip()
+    if len(t) <= n and len(head) < len(text):  # the opening was (nearly) all white space
+        t = re.sub(r"\s+", " ", text).strip()
+    return t if len(t) <= n else t[:n].rstrip() + "…"

@@ -8,7 +8,6 @@ in an archive of a million reports as in the demo.
 from __future__ import annotations
 
 import json
-import re
 
 from extract import schema
 from extract.checks import scope_label
@@ -25,18 +24,6 @@ KEY_SERIES = (
     ("litigation", "行政诉讼", [("appeals", "litigation_direct", "total"), ("appeals", "litigation_after_review", "total")]),
 )
 LEVELS = {"central": "中央", "province": "省级", "city": "市级", "county": "县级", "township": "乡镇"}
-EXCERPT = 90
-
-
-def excerpt(text: str | None, n: int = EXCERPT) -> str:
-    """The opening ``n`` characters, white space collapsed. Only the opening is read, so a list
-    page of long reports costs what a page of short ones does."""
-    text = text or ""
-    head = text[:n * 8]
-    t = re.sub(r"\s+", " ", head).strip()
-    if len(t) <= n and len(head) < len(text):  # the opening was (nearly) all white space
-        t = re.sub(r"\s+", " ", text).strip()
-    return t if len(t) <= n else t[:n].rstrip() + "…"
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -48,7 +35,8 @@ async def _rows(db, sql: str, params=None) -> list[dict]:
 
 
 async def report_page(db, report_id) -> dict | None:
-    found = await _rows(db, "select * from reports where id = ?", [report_id])
+    found = await _rows(db, "select r.*, t.text from reports r left join report_texts t on t.report_id = r.id"
+                            " where r.id = ?", [report_id])
     if not found:
         return None
     r = found[0]
@@ -283,8 +271,9 @@ async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -
     ids = [row[0] for row in ranked[start:start + size]]
     # the page's own rows, texts included (only these 20 texts are read, for their snippets)
     found = {r["id"]: r for r in await _rows(
-        db, "select id, title, agency, agency_id, year, published, province, text from reports"
-            f" where id in ({', '.join('?' * len(ids))})", ids)} if ids else {}
+        db, "select r.id, r.title, r.agency, r.agency_id, r.year, r.published, r.province, t.text"
+            " from reports r left join report_texts t on t.report_id = r.id"
+            f" where r.id in ({', '.join('?' * len(ids))})", ids)} if ids else {}
     rows = [found[i] for i in ids if i in found]
     for r in rows:
         r["snippet"] = snippet(r.pop("text") or "", q)

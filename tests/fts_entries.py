@@ -40,7 +40,7 @@ def expected_entries(db: Path | str) -> list[tuple]:
         conn.execute(FTS_CREATE.format(name="temp.fts_fresh"))
         conn.executemany("insert into temp.fts_fresh (rowid, title, text) values (?, ?, ?)", [
             (rid, segment(title or ""), segment(text or ""))
-            for rid, title, text in conn.execute("select id, title, text from reports").fetchall()])
+            for rid, title, text in conn.execute("select r.id, r.title, t.text from reports r left join report_texts t on t.report_id = r.id").fetchall()])
         return _entries(conn, "temp", "fts_fresh")
     return _read(db, fresh)
 

@@ -42,7 +42,10 @@ def archive(tmp_path_factory):
     rows = make_reports()
     path = tmp_path_factory.mktemp("bounded") / "archive.db"
     db = sqlite_utils.Database(path)
-    db["reports"].insert_all(rows, pk="id")
+    # as the archive keeps them: the row holds the opening of the text, report_texts the text
+    db["reports"].insert_all([{k: v for k, v in r.items() if k != "text"} | {"excerpt": r["text"][:90]}
+                              for r in rows], pk="id")
+    db["report_texts"].insert_all([{"report_id": r["id"], "text": r["text"]} for r in rows], pk="report_id")
     db.execute(f"create virtual table reports_fts using fts5(title, text, tokenize='{FTS_TOKENIZE}')")
     db.conn.executemany("insert into reports_fts(rowid, title, text) values (?, ?, ?)",
                         [(r["id"], segment(r["title"]), segment(r["text"])) for r in rows])

@@ -79,7 +79,7 @@ def _to_old_layout(db) -> None:
     conn.execute("drop table reports_fts")
     conn.execute(OLD_FTS)
     conn.executemany("insert into reports_fts (rowid, title, text) values (?, ?, ?)", [
-        (rid, segment(t), segment(x)) for rid, t, x in conn.execute("select id, title, text from reports").fetchall()])
+        (rid, segment(t), segment(x)) for rid, t, x in conn.execute("select r.id, r.title, t.text from reports r left join report_texts t on t.report_id = r.id").fetchall()])
     conn.execute("create index checks_failing on checks(report_id) where outcome = 'fail'")
     conn.execute("commit")
     conn.close()
@@ -149,6 +149,7 @@ def test_a_changed_or_removed_report_leaves_no_stale_search_hit(tmp_path):
         archive.unindex_report(b)
         conn.execute("delete from checks where report_id = ?", [b])
         conn.execute("delete from cells where report_id = ?", [b])
+        conn.execute("delete from report_texts where report_id = ?", [b])
         conn.execute("delete from reports where id = ?", [b])
     archive.unindex_report(b)  # twice, or for a report never indexed: nothing happens
     assert hits("婚姻登记") == set() and hits("测试局") == {a}
@@ -178,3 +179,39 @@ def test_every_check_reads_back_as_written_numbers_coded_or_whole(tmp_path):
     assert got["requests.balance", "total"][1] is not None, "plain counts are stored without their names"
     assert got["requests.balance", "natural_person"][1] is None and got["made.up", "somewhere"][1] is None
     archive.close()
+
+
+def test_an_archive_with_texts_in_its_rows_moves_them_beside_once(tmp_path):
+    """Archives made before kept each report's text in its ``reports`` row (a scan of reports read
+    every text). Opened now, the texts move to ``report_texts``, each row keeps its excerpt, and the
+    search index, made from those texts, is untouched."""
+    from extract.cjk import excerpt
+
+    rng = random.Random(5)
+    archive = _archive(tmp_path)
+    for k in range(4):
+        _report(archive, k, "本机关2022年受理行政复议申请。\n" * (k * 150 + 1), rng)
+    db = archive.path
+    texts = dict(_rows(archive.conn, "report_texts"))
+    entries = index_entries(db)
+    archive.close()
+    with sqlite3.connect(db) as conn:  # the layout before: the text in the row, nothing beside it
+        conn.execute("alter table reports add column text text")
+        conn.execute("update reports set text = (select text from report_texts where report_id = reports.id)")
+        conn.execute("drop table report_texts")
+        conn.execute("alter table reports drop column excerpt")
+    conn.close()
+
+    archive = Archive(db, blobs_dir=tmp_path / "blobs")
+    columns = archive.db["reports"].columns_dict
+    moved = dict(_rows(archive.conn, "report_texts"))
+    excerpts = dict(archive.conn.execute("select id, excerpt from reports").fetchall())
+    archive.close()
+    assert "text" not in columns and "excerpt" in columns
+    assert moved == texts and len(moved) == 4 and max(len(t) for t in moved.values()) > 4000
+    assert excerpts == {rid: excerpt(t) for rid, t in texts.items()}
+    assert index_entries(db) == entries == expected_entries(db)
+    # opened again: nothing left to move
+    again = Archive(db, blobs_dir=tmp_path / "blobs")
+    assert dict(_rows(again.conn, "report_texts")) == texts
+    again.close()

@@ -81,7 +81,7 @@ def test_no_non_report_is_stored_as_a_report(crawled, truth, replica):
 
 
 def test_text_has_all_headings_and_paragraphs_and_no_chrome(crawled, truth, replica):
-    got = {r["url"]: r for r in rows(crawled["db"], "select url, text from reports")}
+    got = {r["url"]: r for r in rows(crawled["db"], "select r.url, t.text from reports r left join report_texts t on t.report_id = r.id")}
     assert truth.chrome, "the replica declares its chrome strings"
     for url, r in planted(truth, replica).items():
         text = got[stored_url(got, replica, r)]["text"]

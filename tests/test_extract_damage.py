@@ -108,7 +108,7 @@ def assert_consistent(db: Path) -> int:
     """Reports, cells, checks and the search index agree, row by row. Returns the report count."""
     from extract.cjk import match_query
 
-    reports = query(db, "select id, title, text, cells, checks_failed from reports order by id")
+    reports = query(db, "select r.id, r.title, t.text, r.cells, r.checks_failed from reports r left join report_texts t on t.report_id = r.id order by r.id")
     fts = sorted(r["rowid"] for r in query(db, "select rowid from reports_fts"))
     assert fts == [r["id"] for r in reports], "the search index disagrees with reports"
     # every report's indexed words are those of its stored title and text, and no others

@@ -121,7 +121,7 @@ def archive_state(db):
     return {
         "reports": sorted((r["url"], r["sha256"], r["version"], r["is_current"], r["year"], r["title"],
                            r["removed_at"], r["checks_failed"], r["text"])
-                          for r in q(db, "select * from reports")),
+                          for r in q(db, "select r.*, t.text from reports r left join report_texts t on t.report_id = r.id")),
         "problems": sorted((r["url"], r["stage"], r["code"], r["message"]) for r in q(
             db, "select url, stage, code, message from problems")),
         # every entry of the search index (contentless: its words, not a copy of the text), by report

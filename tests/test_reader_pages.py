@@ -197,7 +197,7 @@ def test_search_ranks_and_marks(datasette_url):
 
 def test_reports_list_shows_an_excerpt(datasette_url):
     dom = fetch_html(f"{datasette_url}/archive/reports?_size=5")
-    cells = dom.xpath('//td[contains(@class, "col-text")]')
+    cells = dom.xpath('//td[contains(@class, "col-excerpt")]')
     assert cells and all(len(td.text_content().strip()) <= 91 for td in cells)
 
 

@@ -17,9 +17,10 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from extract.cjk import excerpt
 from publish import archive_database, pages, static_url
 
-ARCHIVE_COLUMNS = {"id", "title", "agency", "agency_id", "year", "published", "province", "text", "is_current"}
+ARCHIVE_COLUMNS = {"id", "title", "agency", "agency_id", "year", "published", "province", "excerpt", "is_current"}
 
 
 @hookimpl
@@ -51,8 +52,10 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
 def render_cell(row, value, column, table, database, datasette):
     """Table pages list reports by an excerpt, not the whole text (rows stay one or two lines high);
     a query's or view's ``report_id`` leads to the report page; a search snippet's 【words】 are marked."""
-    if table == "reports" and column == "text" and isinstance(value, str):
-        return Markup('<span class="nb-excerpt">{}</span>').format(pages.excerpt(value))
+    if table == "reports" and column == "excerpt" and isinstance(value, str):
+        return Markup('<span class="nb-excerpt">{}</span>').format(value)  # cut when stored
+    if table == "report_texts" and column == "text" and isinstance(value, str):
+        return Markup('<span class="nb-excerpt">{}</span>').format(excerpt(value))
     if column == "report_id" and isinstance(value, int) and table in (None, "cell_values", "report_figures"):
         href = datasette.urls.row(database, "reports", str(value))
         return Markup('<a href="{}" title="阅读这份报告">{}</a>').format(href, value)
