@@ -7,6 +7,8 @@ with ``random_report(seed, template)``.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -74,11 +76,16 @@ def test_roundtrip(fmt):
     check()
 
 
+# The slow run checks the same 200 examples each time too, so CI passes or fails on the code, not on
+# the draw; NIANBAO_EXPLORE=1 draws new ones (to look for readers' gaps: the seed is in the message).
+EXPLORE = bool(os.environ.get("NIANBAO_EXPLORE"))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(READERS))
 def test_roundtrip_many(fmt):
     @settings(max_examples=SLOW, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=[HealthCheck.too_slow])
+              derandomize=not EXPLORE, suppress_health_check=[HealthCheck.too_slow])
     @given(reports())
     def check(report):
         roundtrip(report, fmt)
@@ -118,3 +125,9 @@ def test_roundtrip_text_without_label_breaks(halfwidth):
         labels += list(report.group_labels.values()) + [v for t in report.col_labels.values() for v in t.values()]
         assert not any("\n" in v for v in labels)
         roundtrip(report, "text", halfwidth=halfwidth)
+
+
+@pytest.mark.xfail(strict=True, reason="a gap of the text-dump reader found by NIANBAO_EXPLORE: the fees header"
+                   " wrapped inside its cell (本年收费金额(单位:\\n万元)) loses the fees row")
+def test_roundtrip_text_fees_header_wrapped_in_its_cell():
+    roundtrip(random_report(245864653, "2021"), "text")
