@@ -108,19 +108,20 @@ def test_the_previous_year_is_chosen_by_the_reports_not_their_ids(tmp_path, orde
     archive.close()
 
 
-def test_a_full_extract_reads_the_captures_in_batches_in_one_order(crawled, monkeypatch):
+def test_a_full_extract_reads_the_captures_in_batches_in_one_order(crawled, monkeypatch, tmp_path):
     """Every report capture once, own pages before portal copies, each part by address and each
     address's versions oldest first, whatever the batch size: a full extract of a million reports
     holds one batch of rows, not all of them."""
     from crawler.archive import Archive, ReportCaptures
 
-    archive = Archive(crawled["db"])
+    db, _blobs = _copy(crawled, tmp_path)  # opening an Archive writes: never the session's shared one
+    archive = Archive(db)
     try:
         whole = list(archive.report_captures())
         monkeypatch.setattr(ReportCaptures, "BATCH", 3)
         stream = archive.report_captures()
         small = list(stream)
-        want = query(crawled["db"], "select id from captures where kind = 'report' and ok = 1 and sha256 is not null")
+        want = query(db, "select id from captures where kind = 'report' and ok = 1 and sha256 is not null")
     finally:
         archive.close()
     assert [c["id"] for c in small] == [c["id"] for c in whole] and len(stream) == len(small)
