@@ -83,6 +83,7 @@ def build(demo: Path, folder: Path, n: int, seed: int = 13) -> dict:
     """A synthetic archive of about ``n`` reports in ``folder`` (see the module docstring)."""
     from crawler.archive import Archive
     from extract.cjk import segment
+    from extract.packed_text import unpack
 
     if folder.exists():
         shutil.rmtree(folder)
@@ -91,6 +92,7 @@ def build(demo: Path, folder: Path, n: int, seed: int = 13) -> dict:
     t0 = time.perf_counter()
     # the same blobs, hard-linked: the clones' captures can be read again by an extract
     subprocess.run(["cp", "-al", str(demo.parent / "data"), str(folder / "data")], check=True)
+    Archive(demo).close()  # a demo archive in an older layout is brought to the code's own first
     fresh = Archive(db)  # the schema of the code under test (views, labels, indexes, search index)
     fresh.ensure_fts()
     fresh.close()
@@ -160,12 +162,12 @@ def build(demo: Path, folder: Path, n: int, seed: int = 13) -> dict:
         "capture_id": f"t.capture_id + p.k * {cs}", "report_id": f"t.report_id + p.k * {rs}"})
     # the texts beside the rows (report_texts), and the search index: each template's text
     # segmented once, its copies inserted by SQL
-    _clone(conn, "report_texts", "join tpl.reports tr on tr.id = t.report_id join plan p on p.tpl = tr.agency_id",
+    _clone(conn, "report_texts_zlib", "join tpl.reports tr on tr.id = t.report_id join plan p on p.tpl = tr.agency_id",
            {"report_id": f"t.report_id + p.k * {rs}"})
     conn.execute("create temp table seg (id integer primary key, title text, text text)")
     conn.executemany("insert into seg values (?,?,?)", [
-        (rid, segment(title or ""), segment(text or "")) for rid, title, text in conn.execute(
-            "select r.id, r.title, t.text from tpl.reports r left join tpl.report_texts t on t.report_id = r.id")])
+        (rid, segment(title or ""), segment(unpack(z) or "")) for rid, title, z in conn.execute(
+            "select r.id, r.title, t.z from tpl.reports r left join tpl.report_texts_zlib t on t.report_id = r.id")])
     conn.execute(f"insert into reports_fts (rowid, title, text) select r.id + p.k * {rs}, s.title, s.text"
                  " from plan p join tpl.reports r on r.agency_id = p.tpl join seg s on s.id = r.id"
                  " order by p.k, r.id")

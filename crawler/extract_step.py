@@ -349,20 +349,30 @@ def _extract_all(archive: Archive, run: ExtractRun, captures: list[dict] | Repor
 
 
 def _finish(archive: Archive, run: ExtractRun, previous: dict | None, mark: dict) -> dict:
+    changed = True
     if previous:
         run.counts["removals_synced"] = archive.sync_removed(previous["last_crawl_run_id"])
         cross_year_checks(archive, run.touched)
-        run.counts["checks_failed"] = archive.failing_checks()
-        run.counts["indexed"] = derived_layout.indexed_count(archive.conn)
+        last = json.loads(previous.get("counts") or "{}")
+        # a night that read nothing and marked nothing changed nothing: the archive's totals are the
+        # last run's, and counting them again would read every failing check and index entry
+        changed = bool(run.counts["captures"] or run.touched or run.counts["removals_synced"]
+                       or not {"checks_failed", "indexed"} <= last.keys())
+        if changed:
+            run.counts["checks_failed"] = archive.failing_checks()
+            run.counts["indexed"] = derived_layout.indexed_count(archive.conn)
+        else:
+            run.counts["checks_failed"], run.counts["indexed"] = last["checks_failed"], last["indexed"]
     else:
         run.counts["checks_failed"] = cross_year_checks(archive)
         run.counts["indexed"] = archive.rebuild_fts()
     counts = run.result()
     archive.finish_extract(mark["id"], {k: v for k, v in counts.items() if k != "damaged"})
-    # statistics for the query planner, sampled (a bounded cost at any size): without them it picks
-    # indexes by guesswork, e.g. the reports page's sort read a whole year and sorted it
-    archive.conn.execute("pragma analysis_limit = 1000")
-    archive.conn.execute("analyze")
+    if changed:
+        # statistics for the query planner, sampled (a bounded cost at any size): without them it
+        # picks indexes by guesswork, e.g. the reports page's sort read a whole year and sorted it
+        archive.conn.execute("pragma analysis_limit = 1000")
+        archive.conn.execute("analyze")
     log.debug("extract: %s", counts)
     return counts
 

@@ -185,7 +185,7 @@ def absorb_portal_copy(archive, keep_id: int, drop_id: int) -> None:
     ids = [r[0] for r in archive.conn.execute("select id from reports where url = ?", [url])]
     tables = {r[0] for r in archive.conn.execute("select name from sqlite_master where type = 'table'")}
     for rid in ids:
-        for table in ("cells", "checks", "report_texts"):
+        for table in ("cells", "checks", "report_texts_zlib"):
             if table in tables:
                 archive.conn.execute(f"delete from {table} where report_id = ?", [rid])
         archive.conn.execute("update problems set report_id = ? where report_id = ?", [keep_id, rid])

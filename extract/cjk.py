@@ -40,7 +40,7 @@ import re
 import unicodedata
 
 __all__ = ["segment", "match_query", "query_terms", "FTS_TOKENIZE", "NOTHING", "is_cjk", "MAX_QUERY_CHARS",
-           "MAX_TEXT_CHARS", "excerpt", "EXCERPT"]
+           "MAX_TEXT_CHARS", "excerpt", "EXCERPT", "query_phrases", "title_match", "RANK_PHRASE_REPORTS"]
 
 #: tokenizer for the FTS5 tables holding ``segment()`` output
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
@@ -54,6 +54,13 @@ NOTHING = '""'
 #: report, and keep one call under ~0.1 s.
 MAX_QUERY_CHARS = 1_000
 MAX_TEXT_CHARS = 200_000
+#: A phrase found in more reports than this is *common*. FTS5's ``bm25()`` weighs each phrase of a
+#: query by the number of reports holding it, and counts them by reading every match of the phrase on
+#: every search: for 行政复议, in nearly every report's table 4, that read grows with the archive
+#: (0.6 s at a million reports). A query with a common phrase is therefore ranked without
+#: ``bm25()`` (``publish/pages.py``, the canned ``search``): reports with a query word in the title
+#: first, then the most recent. Telling common from rare reads at most this many matches a phrase.
+RANK_PHRASE_REPORTS = 100_000
 
 # CJK "characters that are words": Unified Ideographs + Ext A + Ext B–H,
 # compatibility ideographs (those NFKC keeps), radicals, 々 〇 and Hangzhou
@@ -190,6 +197,21 @@ def match_query(q: str | None) -> str:
         neg = excluded[0] if len(excluded) == 1 else "(" + " OR ".join(excluded) + ")"
         expr = f"{pos} NOT {neg}"
     return expr
+
+
+def query_phrases(q: str | None) -> list[str]:
+    """Every phrase of ``match_query(q)``, excluded ones too, each a MATCH expression of its own:
+    the phrases whose report counts ``bm25()`` would read."""
+    groups, excluded = query_terms(q or "")
+    return list(dict.fromkeys([p for g in groups for p in g] + excluded))
+
+
+def title_match(q: str | None) -> str:
+    """A MATCH expression for reports whose title holds any wanted phrase of ``q`` (``NOTHING``
+    when there is none)."""
+    groups, _ = query_terms(q or "")
+    wanted = list(dict.fromkeys(p for g in groups for p in g))
+    return "{title} : (" + " OR ".join(wanted) + ")" if wanted else NOTHING
 
 
 def highlight_pattern(q: str | None) -> re.Pattern | None:

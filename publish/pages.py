@@ -238,20 +238,41 @@ FILTERABLE = ("agency_id", "agency", "province", "city", "county", "level", "yea
 # stops), and ranks and filters those; the page says when there were more.
 RANK_SCAN = 10_000
 
+# The matches read and how they rank, for the search page and the canned ``search`` (metadata.yml,
+# the same statement). bm25() counts the reports holding each phrase of the query by reading all of
+# its matches, on every search; a query with a phrase in more than ``RANK_PHRASE_REPORTS`` reports
+# (``common``, told by reading at most that many) is ranked without it: a query word in the title
+# first, then the most recent (extract/cjk.py says why). The SQL functions are
+# publish/plugins/cjk_search.py's.
+RANKED_HITS = """with common(yes) as (
+  select coalesce(max((select rowid from reports_fts where reports_fts match j.value
+                       limit 1 offset cjk_rank_phrase_reports()) is not null), 0)
+  from json_each(cjk_phrases(:q)) j),
+hits(id, score) as (
+  select rowid, case when (select yes from common) then null else bm25(reports_fts, 5.0, 1.0) end
+  from reports_fts where reports_fts match cjk_match(:q) order by rowid desc limit :scan),
+titled(id) as (
+  select rowid from reports_fts where (select yes from common) and reports_fts match cjk_title_match(:q)
+    and rowid >= (select min(id) from hits))
+"""
+#: the order of the matches read: the ranking above, the newest first among equals
+RANKED_ORDER = "hits.id in (select id from titled) desc, hits.score, hits.id desc"
+
 
 async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -> dict:
-    """Reports matching ``q`` by relevance (FTS5 bm25, the title weighing more than the text), among
-    at most ``RANK_SCAN`` matches (``partial`` says there were more); a query is read up to
-    ``MAX_QUERY_CHARS`` characters, as the SQL functions read it."""
+    """Reports matching ``q`` by relevance (FTS5 bm25, the title weighing more than the text; see
+    ``RANKED_HITS`` for a query with a common word), among at most ``RANK_SCAN`` matches
+    (``partial`` says there were more); a query is read up to ``MAX_QUERY_CHARS`` characters, as
+    the SQL functions read it."""
     q = q[:MAX_QUERY_CHARS]
     match = match_query(q)
-    where, params = [], []
+    where, params = [], {"q": q, "scan": RANK_SCAN}
     filters = []
     for key, value in args.items():
         col = key[:-len("__exact")] if key.endswith("__exact") else key
         if col in FILTERABLE and value != "":
-            where.append(f"r.{col} = ?")
-            params.append(value)
+            where.append(f"r.{col} = :f{len(filters)}")
+            params[f"f{len(filters)}"] = value
             filters.append((col, value))
     if "is_current" not in dict(filters):
         where.append("r.is_current = 1")
@@ -259,11 +280,10 @@ async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -
              "scanned": RANK_SCAN}
     if match == NOTHING:
         return empty
-    # the matches read, ranked, filtered: at most RANK_SCAN (id, score) pairs
+    # the matches read, ranked, filtered: at most RANK_SCAN ids
     ranked = (await db.execute(
-        "select hits.id from (select rowid as id, bm25(reports_fts, 5.0, 1.0) as score from reports_fts"
-        " where reports_fts match ? order by rowid desc limit ?) hits join reports r on r.id = hits.id"
-        f" where {' and '.join(where)} order by hits.score, hits.id desc", [match, RANK_SCAN, *params])).rows
+        RANKED_HITS + "select hits.id from hits join reports r on r.id = hits.id"
+        f" where {' and '.join(where)} order by {RANKED_ORDER}", params)).rows
     partial = bool((await db.execute("select rowid from reports_fts where reports_fts match ?"
                                       " order by rowid desc limit 1 offset ?", [match, RANK_SCAN])).rows)
     total = len(ranked)

@@ -32,7 +32,10 @@ def query(db, sql, params=()) -> list[dict]:
     """Rows of a read-only query on an archive file, as dicts."""
     import sqlite3
 
+    from extract import packed_text
+
     conn = sqlite3.connect(db)
+    packed_text.register(conn)  # the report_texts view
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute(sql, params)]

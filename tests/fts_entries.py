@@ -19,7 +19,10 @@ def _entries(conn: sqlite3.Connection, schema: str, table: str) -> list[tuple]:
 
 
 def _read(db: Path | str, read):
+    from extract import packed_text
+
     conn = sqlite3.connect(db)
+    packed_text.register(conn)  # the report_texts view
     try:
         return read(conn)
     finally:

@@ -16,9 +16,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 import lxml.html
 import pytest
 import sqlite_utils
+import yaml
 
 from extract.cjk import FTS_TOKENIZE, segment
+from extract import cjk
 from publish import PLUGINS, TEMPLATES, pages
+from tests.conftest import ROOT
 
 PROVINCES = ("广东省", "江苏省", "四川省")
 WORD = "行政复议"
@@ -31,9 +34,12 @@ def make_reports(n: int = 40, seed: int = 7) -> list[dict]:
         has_word = rng.random() < 0.7
         body = ("本年度收到" + (f"{WORD}申请{rng.randint(1, 9)}件，" * rng.randint(1, 4) if has_word else "信息公开申请3件，")
                 + "主动公开政府信息若干条。")
-        rows.append({"id": i, "title": f"第{i}号机关2022年政府信息公开工作年度报告", "agency": f"第{i}号机关",
+        # some titles hold the word too (a report about it): a common word ranks them first
+        topic = "行政复议和" if has_word and rng.random() < 0.25 else ""
+        rows.append({"id": i, "title": f"第{i}号机关2022年{topic}政府信息公开工作年度报告", "agency": f"第{i}号机关",
                      "agency_id": f"a{i}", "year": 2022, "published": "2023-01-20",
-                     "province": PROVINCES[i % 3], "text": body, "is_current": int(rng.random() < 0.9)})
+                     "province": PROVINCES[i % 3], "text": body, "is_current": int(rng.random() < 0.9),
+                     "url": f"http://example.invalid/{i}.html"})
     return rows
 
 
@@ -53,7 +59,10 @@ def archive(tmp_path_factory):
     db.close()
     from datasette.app import Datasette
 
-    meta = {"databases": {"archive": {"tables": {"reports": {"fts_table": "reports_fts", "fts_pk": "id"}}}}}
+    # the canned search as the project publishes it (metadata.yml)
+    canned = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["archive"]["queries"]["search"]
+    meta = {"databases": {"archive": {"tables": {"reports": {"fts_table": "reports_fts", "fts_pk": "id"}},
+                                      "queries": {"search": {"sql": canned["sql"]}}}}}
     return rows, Datasette([str(path)], metadata=meta, plugins_dir=str(PLUGINS), template_dir=str(TEMPLATES))
 
 
@@ -112,6 +121,63 @@ def test_only_the_newest_matches_are_read_past_the_bound(archive, monkeypatch):
     passed = {x["id"] for x in read if x["is_current"] and x["province"] == "江苏省"}
     assert set(listed(r.text)) == passed
     assert f"其中符合筛选的有 {len(passed):,} 份" in r.text
+
+
+def ranked_pages(ds, q: str, tag: str) -> list[int]:
+    """Every report the search page lists for ``q``, page after page."""
+    out, page = [], 1
+    while True:
+        got = listed(get(ds, f"/-/search?q={quote(q)}&_rank_page={page}&_r={tag}").text)
+        if not got:
+            return out
+        out += got
+        page += 1
+
+
+def canned(ds, q: str, tag: str) -> list[int]:
+    r = get(ds, f"/archive/search.json?q={quote(q)}&_shape=array&_r={tag}")
+    assert r.status_code == 200, r.text
+    return [row["report_id"] for row in r.json()]
+
+
+def test_a_common_word_ranks_title_hits_first_then_the_newest(archive, monkeypatch):
+    """A word in more reports than ``RANK_PHRASE_REPORTS`` is not ranked by bm25 (counting its reports
+    would read them all): the reports with it in the title come first, then the most recent."""
+    rows, ds = archive
+    monkeypatch.setattr(cjk, "RANK_PHRASE_REPORTS", 5)
+    current = [x for x in rows if WORD in x["text"] and x["is_current"]]
+    assert len(current) > 5 and any(WORD in x["title"] for x in current), "the fixture must make it common"
+    expected = [x["id"] for x in sorted(current, key=lambda x: (WORD not in x["title"], -x["id"]))]
+    assert ranked_pages(ds, WORD, "c1") == expected
+    assert canned(ds, WORD, "c2") == expected
+    # the word is common even when it is only excluded (bm25 would count its reports all the same)
+    others = [x for x in rows if "信息公开申请" in x["text"] and WORD not in x["text"] and x["is_current"]]
+    assert canned(ds, f"申请 -{WORD}", "c3") == [x["id"] for x in sorted(others, key=lambda x: -x["id"])]
+
+
+def test_a_rare_word_ranks_by_bm25(archive, monkeypatch):
+    """Under the bound the ranking is FTS5's own bm25 (title 5×, text 1×), asked of SQLite here."""
+    rows, ds = archive
+    monkeypatch.setattr(cjk, "RANK_PHRASE_REPORTS", 1_000)
+    import sqlite3
+
+    conn = sqlite3.connect(ds.databases["archive"].path)
+    current = {x["id"] for x in rows if x["is_current"]}
+    expected = [rid for rid, in conn.execute(
+        "select rowid from reports_fts where reports_fts match ? order by bm25(reports_fts, 5.0, 1.0), rowid desc",
+        ['"行 政 复 议"']) if rid in current]
+    conn.close()
+    assert len(expected) > 5
+    assert ranked_pages(ds, WORD, "r1") == expected
+    assert canned(ds, WORD, "r2") == expected
+
+
+def test_the_canned_search_ranks_by_the_page_s_own_statement():
+    """One ranking: the canned query in metadata.yml reads and ranks its matches by the same statement
+    as the search page (``publish.pages.RANKED_HITS``)."""
+    sql = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["archive"]["queries"]["search"]["sql"]
+    flat = " ".join(sql.split())
+    assert flat.startswith(" ".join(pages.RANKED_HITS.replace(":scan", str(pages.RANK_SCAN)).split()))
 
 
 def test_the_search_reads_a_bounded_number_of_matches():

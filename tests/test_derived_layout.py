@@ -12,6 +12,7 @@ import sqlite3
 from crawler.archive import Archive
 from extract import schema
 from extract.checks import run_checks
+from extract import packed_text
 from extract.cjk import match_query, segment
 from extract.tables import CellRecord
 from tests.fts_entries import expected_entries, index_entries
@@ -65,6 +66,7 @@ def _rows(conn, table: str) -> list[tuple]:
 def _to_old_layout(db) -> None:
     """Rewrite an archive as the older code left it: rowid tables, spaced JSON, an index with content."""
     conn = sqlite3.connect(db, isolation_level=None)
+    packed_text.register(conn)
     conn.execute("pragma legacy_alter_table = on")
     conn.execute("begin")
     for table, create in OLD_LAYOUT.items():
@@ -149,7 +151,7 @@ def test_a_changed_or_removed_report_leaves_no_stale_search_hit(tmp_path):
         archive.unindex_report(b)
         conn.execute("delete from checks where report_id = ?", [b])
         conn.execute("delete from cells where report_id = ?", [b])
-        conn.execute("delete from report_texts where report_id = ?", [b])
+        conn.execute("delete from report_texts_zlib where report_id = ?", [b])
         conn.execute("delete from reports where id = ?", [b])
     archive.unindex_report(b)  # twice, or for a report never indexed: nothing happens
     assert hits("婚姻登记") == set() and hits("测试局") == {a}
@@ -181,24 +183,31 @@ def test_every_check_reads_back_as_written_numbers_coded_or_whole(tmp_path):
     archive.close()
 
 
+def _archive_of_texts(tmp_path, seed: int, line: str):
+    """An archive of four reports, texts of 1 to 451 lines: its file, texts and search entries."""
+    rng = random.Random(seed)
+    archive = _archive(tmp_path)
+    for k in range(4):
+        _report(archive, k, line * (k * 150 + 1), rng)
+    texts = dict(_rows(archive.conn, "report_texts"))
+    entries = index_entries(archive.path)
+    archive.close()
+    return archive.path, texts, entries
+
+
 def test_an_archive_with_texts_in_its_rows_moves_them_beside_once(tmp_path):
     """Archives made before kept each report's text in its ``reports`` row (a scan of reports read
     every text). Opened now, the texts move to ``report_texts``, each row keeps its excerpt, and the
     search index, made from those texts, is untouched."""
     from extract.cjk import excerpt
 
-    rng = random.Random(5)
-    archive = _archive(tmp_path)
-    for k in range(4):
-        _report(archive, k, "本机关2022年受理行政复议申请。\n" * (k * 150 + 1), rng)
-    db = archive.path
-    texts = dict(_rows(archive.conn, "report_texts"))
-    entries = index_entries(db)
-    archive.close()
+    db, texts, entries = _archive_of_texts(tmp_path, 5, "本机关2022年受理行政复议申请。\n")
     with sqlite3.connect(db) as conn:  # the layout before: the text in the row, nothing beside it
+        packed_text.register(conn)
         conn.execute("alter table reports add column text text")
         conn.execute("update reports set text = (select text from report_texts where report_id = reports.id)")
-        conn.execute("drop table report_texts")
+        conn.execute("drop view report_texts")
+        conn.execute("drop table report_texts_zlib")
         conn.execute("alter table reports drop column excerpt")
     conn.close()
 
@@ -212,6 +221,35 @@ def test_an_archive_with_texts_in_its_rows_moves_them_beside_once(tmp_path):
     assert excerpts == {rid: excerpt(t) for rid, t in texts.items()}
     assert index_entries(db) == entries == expected_entries(db)
     # opened again: nothing left to move
+    again = Archive(db, blobs_dir=tmp_path / "blobs")
+    assert dict(_rows(again.conn, "report_texts")) == texts
+    again.close()
+
+
+def test_an_archive_with_plain_texts_beside_its_rows_packs_them_once(tmp_path):
+    """Archives made before kept the texts beside the rows as plain text (``report_texts`` a table).
+    Opened now, each text is packed into ``report_texts_zlib`` (extract/packed_text.py), half the
+    bytes or less, and reads back through the view exactly as written."""
+    db, texts, entries = _archive_of_texts(tmp_path, 6, "本机关2022年受理行政复议申请，依法办结。\n")
+    with sqlite3.connect(db) as conn:  # the layout before: a table of plain texts
+        packed_text.register(conn)
+        conn.execute("create table plain as select report_id, text from report_texts")
+        conn.execute("drop view report_texts")
+        conn.execute("drop table report_texts_zlib")
+        conn.execute("create table report_texts (report_id integer primary key references reports(id), text text)")
+        conn.execute("insert into report_texts select * from plain")
+        conn.execute("drop table plain")
+    conn.close()
+
+    archive = Archive(db, blobs_dir=tmp_path / "blobs")
+    kinds = dict(archive.conn.execute("select name, type from sqlite_master where name like 'report_texts%'"))
+    packed = dict(archive.conn.execute("select report_id, length(z) from report_texts_zlib"))
+    moved = dict(_rows(archive.conn, "report_texts"))
+    archive.close()
+    assert kinds == {"report_texts": "view", "report_texts_zlib": "table"}
+    assert moved == texts and len(moved) == 4
+    assert all(packed[rid] * 2 <= len(t.encode()) for rid, t in texts.items() if len(t) > 1000)
+    assert index_entries(db) == entries == expected_entries(db)
     again = Archive(db, blobs_dir=tmp_path / "blobs")
     assert dict(_rows(again.conn, "report_texts")) == texts
     again.close()

@@ -2,6 +2,7 @@
 extractor, and leaves the archive as a full run would. The archive is a copy of the session's crawl."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -28,6 +29,12 @@ def test_nothing_new_reads_nothing_and_changes_nothing(crawled, tmp_path):
     assert _last_run(db)["mode"] == "incremental" and _last_run(db)["captures"] == 0
     assert "extract (incremental)" in out.stdout
     assert_same_state(archive_state(db), before, "after", "before")
+    # its totals are the last run's, not counted again (that read grows with the archive), and true
+    counts = json.loads(query(db, "select counts from extract_runs order by id desc limit 1")[0]["counts"])
+    failing = query(db, "select count(*) n from checks where outcome = 'fail'")[0]["n"]
+    indexed = query(db, "select count(*) n from reports_fts_docsize")[0]["n"]
+    assert (counts["checks_failed"], counts["indexed"]) == (failing, indexed) and indexed > 0
+    assert f"{failing} failed checks, {indexed} reports in the search index" in out.stdout
 
 
 @pytest.mark.slow  # two full extracts of the whole replica (~40 s); test_nightly compares a full one

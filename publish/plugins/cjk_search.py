@@ -23,6 +23,9 @@ Also registered, for canned queries:
 * ``cjk_segment(text)`` — ``extract.cjk.segment(text)``, e.g. to index in SQL.
 * ``cjk_snippet(text, q)`` — the words of ``q`` in context, marked 【like this】 (the index holds
   segmented text, so FTS5's own ``snippet()`` would show spaced-out characters).
+* ``cjk_phrases(q)`` — every phrase of ``cjk_match(q)`` as a JSON array, each a MATCH expression;
+  ``cjk_title_match(q)`` — reports with a wanted phrase in the title; ``cjk_rank_phrase_reports()`` —
+  how many reports make a phrase common. The ranked search uses them (``publish.pages.RANKED_HITS``).
 
 Bounds: a Python function called from SQL runs to its end before SQLite can look at Datasette's
 time limit again, so an unbounded argument (arbitrary SQL can build a 4M-character string) would hold
@@ -44,9 +47,13 @@ Caveats:
 
 from __future__ import annotations
 
+import json
+
 from datasette import hookimpl
 
-from extract.cjk import MAX_QUERY_CHARS, MAX_TEXT_CHARS, NOTHING, marked_snippet, match_query, segment
+from extract import cjk
+from extract.cjk import (MAX_QUERY_CHARS, MAX_TEXT_CHARS, NOTHING, marked_snippet, match_query, query_phrases, segment,
+                         title_match)
 
 
 def _bounded(value, limit: int) -> str | None:
@@ -81,6 +88,24 @@ def _segment(text):
         return ""
 
 
+def _phrases(q):
+    try:
+        return json.dumps(query_phrases(_bounded(q, MAX_QUERY_CHARS)), ensure_ascii=False)
+    except Exception:
+        return "[]"
+
+
+def _title_match(q):
+    try:
+        return title_match(_bounded(q, MAX_QUERY_CHARS))
+    except Exception:
+        return NOTHING
+
+
+def _rank_phrase_reports():
+    return cjk.RANK_PHRASE_REPORTS  # read at each search, so a test can lower it
+
+
 def _snippet(text, q):
     try:
         return marked_snippet(text[:MAX_TEXT_CHARS] if isinstance(text, str) else "",
@@ -95,3 +120,6 @@ def prepare_connection(conn):
     conn.create_function("cjk_match", 1, _match, deterministic=True)
     conn.create_function("cjk_segment", 1, _segment, deterministic=True)
     conn.create_function("cjk_snippet", 2, _snippet, deterministic=True)
+    conn.create_function("cjk_phrases", 1, _phrases, deterministic=True)
+    conn.create_function("cjk_title_match", 1, _title_match, deterministic=True)
+    conn.create_function("cjk_rank_phrase_reports", 0, _rank_phrase_reports)

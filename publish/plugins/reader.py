@@ -17,6 +17,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from extract import packed_text
 from extract.cjk import excerpt
 from publish import archive_database, pages, static_url
 
@@ -46,6 +47,12 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         return {}
 
     return inner
+
+
+@hookimpl
+def prepare_connection(conn):
+    """The ``report_texts`` view unpacks the stored texts through this function (extract/packed_text.py)."""
+    packed_text.register(conn)
 
 
 @hookimpl
