@@ -94,6 +94,17 @@ def _kept() -> frozenset[str]:
 
 def fold(text: str) -> str:
     """:func:`normalize`, traditional characters as simplified, Chinese-numeral years as digits."""
+    if text and len(text) <= 200:  # a title or a name: the crawl folds the same ones again and again
+        return _fold_short(text)
+    return _fold(text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_short(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     t = normalize(text)
     if t and not t.isascii():
         out = _t2s().convert(t)
