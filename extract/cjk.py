@@ -58,8 +58,9 @@ MAX_TEXT_CHARS = 200_000
 #: query by the number of reports holding it, and counts them by reading every match of the phrase on
 #: every search: for 行政复议, in nearly every report's table 4, that read grows with the archive
 #: (0.6 s at a million reports). A query with a common phrase is therefore ranked without
-#: ``bm25()`` (``publish/pages.py``, the canned ``search``): reports with a query word in the title
-#: first, then the most recent. Telling common from rare reads at most this many matches a phrase.
+#: ``bm25()`` over it (``publish/pages.py``, the canned ``search``): reports with a query word in the
+#: title first, then by ``bm25()`` over the query's rarer phrases alone, then the most recent.
+#: Telling common from rare reads at most this many matches a phrase.
 RANK_PHRASE_REPORTS = 100_000
 
 # CJK "characters that are words": Unified Ideographs + Ext A + Ext B–H,
@@ -199,11 +200,12 @@ def match_query(q: str | None) -> str:
     return expr
 
 
-def query_phrases(q: str | None) -> list[str]:
-    """Every phrase of ``match_query(q)``, excluded ones too, each a MATCH expression of its own:
-    the phrases whose report counts ``bm25()`` would read."""
+def query_phrases(q: str | None) -> list[tuple[str, bool]]:
+    """Every phrase of ``match_query(q)``, each a MATCH expression of its own, and whether it is
+    wanted (not excluded): excluded ones too, as ``bm25()`` reads the report counts of all."""
     groups, excluded = query_terms(q or "")
-    return list(dict.fromkeys([p for g in groups for p in g] + excluded))
+    wanted = list(dict.fromkeys(p for g in groups for p in g))
+    return [(p, True) for p in wanted] + [(p, False) for p in dict.fromkeys(excluded) if p not in wanted]
 
 
 def title_match(q: str | None) -> str:

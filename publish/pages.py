@@ -11,6 +11,7 @@ import json
 
 from extract import schema
 from extract.checks import scope_label
+from extract import cjk
 from extract.cjk import MAX_QUERY_CHARS, NOTHING, match_query, snippet
 
 from . import chart, tables
@@ -242,21 +243,30 @@ RANK_SCAN = 10_000
 # the same statement). bm25() counts the reports holding each phrase of the query by reading all of
 # its matches, on every search; a query with a phrase in more than ``RANK_PHRASE_REPORTS`` reports
 # (``common``, told by reading at most that many) is ranked without it: a query word in the title
-# first, then the most recent (extract/cjk.py says why). The SQL functions are
+# first, then by bm25 over the query's rarer wanted phrases alone (cheap: they have few matches),
+# then the most recent (extract/cjk.py says why). The SQL functions are
 # publish/plugins/cjk_search.py's.
-RANKED_HITS = """with common(yes) as (
-  select coalesce(max((select rowid from reports_fts where reports_fts match j.value
-                       limit 1 offset cjk_rank_phrase_reports()) is not null), 0)
+RANKED_HITS = """with phrases(p, wanted, common) as (
+  select json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'),
+    (select rowid from reports_fts where reports_fts match json_extract(j.value, '$[0]')
+     limit 1 offset cjk_rank_phrase_reports()) is not null
   from json_each(cjk_phrases(:q)) j),
+common(yes) as (select coalesce(max(common), 0) from phrases),
 hits(id, score) as (
   select rowid, case when (select yes from common) then null else bm25(reports_fts, 5.0, 1.0) end
   from reports_fts where reports_fts match cjk_match(:q) order by rowid desc limit :scan),
 titled(id) as (
   select rowid from reports_fts where (select yes from common) and reports_fts match cjk_title_match(:q)
+    and rowid >= (select min(id) from hits)),
+rare(id, score) as (
+  select rowid, bm25(reports_fts, 5.0, 1.0) from reports_fts
+  where (select yes from common) and reports_fts match
+    (select coalesce(group_concat(p, ' OR '), '""') from phrases where wanted and not common)
     and rowid >= (select min(id) from hits))
 """
-#: the order of the matches read: the ranking above, the newest first among equals
-RANKED_ORDER = "hits.id in (select id from titled) desc, hits.score, hits.id desc"
+#: the matches read, ranked as above, the newest first among equals (bm25: the lower the better)
+RANKED_FROM = "hits left join rare on rare.id = hits.id"
+RANKED_ORDER = "hits.id in (select id from titled) desc, coalesce(hits.score, rare.score, 0), hits.id desc"
 
 
 async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -> dict:
@@ -277,12 +287,12 @@ async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -
     if "is_current" not in dict(filters):
         where.append("r.is_current = 1")
     empty = {"q": q, "total": 0, "results": [], "page": 1, "pages": 0, "filters": filters, "partial": False,
-             "scanned": RANK_SCAN}
+             "scanned": RANK_SCAN, "common": False, "common_reports": cjk.RANK_PHRASE_REPORTS}
     if match == NOTHING:
         return empty
     # the matches read, ranked, filtered: at most RANK_SCAN ids
     ranked = (await db.execute(
-        RANKED_HITS + "select hits.id from hits join reports r on r.id = hits.id"
+        RANKED_HITS + f"select hits.id, (select yes from common) from {RANKED_FROM} join reports r on r.id = hits.id"
         f" where {' and '.join(where)} order by {RANKED_ORDER}", params)).rows
     partial = bool((await db.execute("select rowid from reports_fts where reports_fts match ?"
                                       " order by rowid desc limit 1 offset ?", [match, RANK_SCAN])).rows)
@@ -298,4 +308,4 @@ async def ranked_search(db, q: str, args: dict, page: int = 1, size: int = 20) -
     for r in rows:
         r["snippet"] = snippet(r.pop("text") or "", q)
     return {**empty, "total": total, "results": rows, "page": page, "pages": -(-total // size),
-            "partial": partial}
+            "partial": partial, "common": bool(ranked and ranked[0][1])}

@@ -25,6 +25,7 @@ from tests.conftest import ROOT
 
 PROVINCES = ("广东省", "江苏省", "四川省")
 WORD = "行政复议"
+RARE = "殡葬"  # in fewer reports, some times each
 
 
 def make_reports(n: int = 40, seed: int = 7) -> list[dict]:
@@ -33,7 +34,7 @@ def make_reports(n: int = 40, seed: int = 7) -> list[dict]:
     for i in range(1, n + 1):
         has_word = rng.random() < 0.7
         body = ("本年度收到" + (f"{WORD}申请{rng.randint(1, 9)}件，" * rng.randint(1, 4) if has_word else "信息公开申请3件，")
-                + "主动公开政府信息若干条。")
+                + "主动公开政府信息若干条。" + f"{RARE}管理服务有序开展。" * rng.choice((0, 0, 0, 1, 2, 3)))
         # some titles hold the word too (a report about it): a common word ranks them first
         topic = "行政复议和" if has_word and rng.random() < 0.25 else ""
         rows.append({"id": i, "title": f"第{i}号机关2022年{topic}政府信息公开工作年度报告", "agency": f"第{i}号机关",
@@ -153,6 +154,26 @@ def test_a_common_word_ranks_title_hits_first_then_the_newest(archive, monkeypat
     # the word is common even when it is only excluded (bm25 would count its reports all the same)
     others = [x for x in rows if "信息公开申请" in x["text"] and WORD not in x["text"] and x["is_current"]]
     assert canned(ds, f"申请 -{WORD}", "c3") == [x["id"] for x in sorted(others, key=lambda x: -x["id"])]
+
+
+def test_with_a_common_word_the_rarer_words_rank_by_bm25(archive, monkeypatch):
+    """``行政复议 殡葬`` with 行政复议 common: title hits first, then bm25 over 殡葬 alone (FTS5's own,
+    asked of SQLite here), then the newest."""
+    rows, ds = archive
+    rare = len([x for x in rows if RARE in x["text"]])
+    assert len([x for x in rows if WORD in x["text"]]) > rare, "the fixture must have the word commoner"
+    monkeypatch.setattr(cjk, "RANK_PHRASE_REPORTS", rare)  # a phrase in more reports than this is common
+    import sqlite3
+
+    conn = sqlite3.connect(ds.databases["archive"].path)
+    score = dict(conn.execute("select rowid, bm25(reports_fts, 5.0, 1.0) from reports_fts where reports_fts match ?",
+                              ['"殡 葬"']))
+    conn.close()
+    both = [x for x in rows if WORD in x["text"] and RARE in x["text"] and x["is_current"]]
+    assert len(both) > 3 and len(set(score.values())) > 2
+    expected = [x["id"] for x in sorted(both, key=lambda x: (WORD not in x["title"], score[x["id"]], -x["id"]))]
+    assert ranked_pages(ds, f"{WORD} {RARE}", "m1") == expected
+    assert canned(ds, f"{WORD} {RARE}", "m2") == expected
 
 
 def test_a_rare_word_ranks_by_bm25(archive, monkeypatch):

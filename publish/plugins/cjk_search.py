@@ -23,7 +23,8 @@ Also registered, for canned queries:
 * ``cjk_segment(text)`` — ``extract.cjk.segment(text)``, e.g. to index in SQL.
 * ``cjk_snippet(text, q)`` — the words of ``q`` in context, marked 【like this】 (the index holds
   segmented text, so FTS5's own ``snippet()`` would show spaced-out characters).
-* ``cjk_phrases(q)`` — every phrase of ``cjk_match(q)`` as a JSON array, each a MATCH expression;
+* ``cjk_phrases(q)`` — every phrase of ``cjk_match(q)`` as a JSON array of ``[phrase, wanted]``,
+  each phrase a MATCH expression, ``wanted`` false for an excluded one;
   ``cjk_title_match(q)`` — reports with a wanted phrase in the title; ``cjk_rank_phrase_reports()`` —
   how many reports make a phrase common. The ranked search uses them (``publish.pages.RANKED_HITS``).
 
