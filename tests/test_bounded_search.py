@@ -150,6 +150,11 @@ def test_a_common_word_ranks_title_hits_first_then_the_newest(archive, monkeypat
     assert len(current) > 5 and any(WORD in x["title"] for x in current), "the fixture must make it common"
     expected = [x["id"] for x in sorted(current, key=lambda x: (WORD not in x["title"], -x["id"]))]
     assert ranked_pages(ds, WORD, "c1") == expected
+    page = get(ds, f"/-/search?q={quote(WORD)}&_r=c4").text
+    assert "标题含检索词的在前" in page and 'class="nb-note nb-common"' in page  # the page says how it ranked
+    monkeypatch.setattr(cjk, "RANK_PHRASE_REPORTS", 1_000)
+    assert "nb-common" not in get(ds, f"/-/search?q={quote(WORD)}&_r=c5").text
+    monkeypatch.setattr(cjk, "RANK_PHRASE_REPORTS", 5)
     assert canned(ds, WORD, "c2") == expected
     # the word is common even when it is only excluded (bm25 would count its reports all the same)
     others = [x for x in rows if "信息公开申请" in x["text"] and WORD not in x["text"] and x["is_current"]]
