@@ -85,11 +85,20 @@ def crawled(replica, tmp_path_factory):
     return {"db": db, "dir": work, "crawl": crawl, "extract": extract}
 
 
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_server(args: list[str], ready_url: str, log: Path, timeout: float = 60, **kw) -> subprocess.Popen:
     """Start a server process (output to ``log``, never an unread pipe that could fill up) and
     wait until ``ready_url`` answers; fail with its output if it exits first or never answers."""
     with open(log, "wb") as out:
-        proc = subprocess.Popen(args, cwd=kw.pop("cwd", ROOT), stdout=out, stderr=subprocess.STDOUT, **kw)
+        # Ctrl-C reaches the server as from a terminal, however the tests were started: a shell
+        # starts a background job (`make test &`) with SIGINT ignored, and children inherit that
+        proc = subprocess.Popen(args, cwd=kw.pop("cwd", ROOT), stdout=out, stderr=subprocess.STDOUT,
+                                preexec_fn=_default_sigint, **kw)
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
