@@ -55,6 +55,9 @@ log = logging.getLogger(__name__)
 DEFAULT_PREFIX = "nianbao"
 HEARTBEAT_TTL = 30.0  # seconds without a heartbeat before a worker's leases go back to the queue
 MAX_PENDING_ITEMS = 2000  # items waiting for the writer before workers pause (bounds Redis memory)
+#: requests a worker holds beyond what it can start at once (every host it fetches from busy): it
+#: takes the shared frontier as it fetches, not up to the engine's 256 at once
+PREFETCH = 16
 
 
 class Keys:
@@ -250,6 +253,8 @@ class WorkerScheduler(Scheduler):
         scheduler.worker = s.get("NIANBAO_WORKER_ID")
         scheduler.ttl = s.getfloat("NIANBAO_REDIS_HEARTBEAT_TTL", HEARTBEAT_TTL)
         scheduler.max_pending = s.getint("NIANBAO_REDIS_MAX_PENDING_ITEMS", MAX_PENDING_ITEMS)
+        scheduler.prefetch = s.getint("NIANBAO_REDIS_PREFETCH", PREFETCH)
+        scheduler.per_host = max(1, s.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2))
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -296,7 +301,19 @@ class WorkerScheduler(Scheduler):
         request.meta.pop("nianbao_lease", None)
         return super().enqueue_request(request)
 
+    def holding_enough(self) -> bool:
+        """Whether this worker already holds more than it can start: every host it fetches from
+        busy (``CONCURRENT_REQUESTS_PER_DOMAIN`` each) and ``prefetch`` more waiting. Politeness
+        keeps a host's requests in the downloader's queue; taking the frontier up to the engine's
+        256 would leave a small one to a single worker while the others wait."""
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        if not self.prefetch or downloader is None:
+            return False
+        return len(downloader.active) >= self.per_host * len(downloader.slots) + self.prefetch
+
     def next_request(self):
+        if self.holding_enough():
+            return None  # the engine asks again when a download ends
         if self.max_pending and self.server.llen(self.keys.items) >= self.max_pending:
             return None  # the writer is behind: fetch nothing more until it catches up
         request = super().next_request()
