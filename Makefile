@@ -16,7 +16,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 ## Crawl the bundled replica sites, build archive.db, serve it in Datasette on http://127.0.0.1:8001
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/nianbao demo
 
 ## The default test suite (< 5 minutes on 2 cores), one worker per core (pytest-xdist; tests/conftest.py
@@ -43,9 +43,15 @@ bench: $(STAMP)
 ## "needs converter".
 SYSTEM_TOOLS := chromium=chromium antiword=antiword redis-server=redis-server
 SYSTEM_TOOLS_LEAN := soffice=libreoffice-writer-nogui,libreoffice-calc-nogui
+## A Chinese system font (WenQuanYi Micro Hei, 5 MB, one of the names pdfium looks for first): text in
+## a PDF that does not embed its CJK font (STSong-Light and the like) is drawn with it when a page is
+## rasterised: the replica's table pictures and scans are made that way, and extract rasterises
+## scanned pages for OCR. Without one those characters come out blank.
+CJK_FONT := fonts-wqy-microhei
 system-deps:
 	@full=""; lean=""; \
 	for e in $(SYSTEM_TOOLS); do command -v $${e%%=*} >/dev/null 2>&1 || full="$$full $$(echo $${e#*=} | tr , ' ')"; done; \
+	fc-list :lang=zh family 2>/dev/null | grep -q . || full="$$full $(CJK_FONT)"; \
 	for e in $(SYSTEM_TOOLS_LEAN); do command -v $${e%%=*} >/dev/null 2>&1 || lean="$$lean $$(echo $${e#*=} | tr , ' ')"; done; \
 	missing="$$full$$lean"; \
 	if [ -n "$$missing" ]; then \

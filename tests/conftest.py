@@ -147,6 +147,18 @@ def chromium_path() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session")
+def cjk_font():
+    """Pictures of the replica's tables are rasterised from PDFs whose Chinese font is not embedded:
+    without a Chinese system font every character comes out blank, and OCR has nothing to read."""
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = b""
+    if not out.strip():
+        pytest.skip("no Chinese system font (Debian package `fonts-wqy-microhei`, `make system-deps`)")
+
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--hide-scrollbars"]

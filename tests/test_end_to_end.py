@@ -241,7 +241,7 @@ def test_tables_published_as_pictures_are_fetched_and_nothing_else(crawled, trut
     assert not [i for i in images if i["parent_url"] in with_html]
 
 
-def test_tables_published_as_pictures_are_read_by_ocr(crawled, truth, replica):
+def test_tables_published_as_pictures_are_read_by_ocr(crawled, truth, replica, cjk_font):
     """The image-table report (as the real 江苏省民政厅 2022 report) now yields its tables: every
     planted number read from the pictures, marked as read from them, or left empty and flagged."""
     r = next(r for r in truth.reports if r.reachable and r.tables_as_images)

@@ -36,6 +36,9 @@ from extract.tables import parse_tables
 from replica.render.images import Degradation, render_scanned_pdf, render_table_images
 from replica.render.sample import random_report
 
+# the pictures are rasterised from PDFs that do not embed their Chinese font (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("cjk_font")
+
 MARK = "【?】"  # what a low-confidence slot becomes in the flagged re-reading: unreadable text
 
 

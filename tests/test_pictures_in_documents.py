@@ -13,6 +13,9 @@ from extract.document import read_document, read_pictures
 from replica.render.images import render_table_images
 from replica.render.sample import random_report
 
+# the pictures are rasterised from PDFs that do not embed their Chinese font (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("cjk_font")
+
 
 @pytest.fixture(scope="module")
 def pictured():
