@@ -15,6 +15,9 @@ one (a 304 saves bytes, not a round trip). So a night fetches:
   period. A fetched report page brings its attachments and pictures, conditionally (ETag /
   Last-Modified from the archive, crawler/middlewares.py), so a silent edit is caught one period
   later at most;
+- list pages holding only settled reports older than the agency's newest one (or no longer recent),
+  and per-year views of a year before it that listed nothing, linked from a page that showed
+  nothing new, wait as deep pages do;
 - the whole pagination of each agency once per ``NIANBAO_REVALIDATE_LIST_DAYS`` nights (by a hash of
   the agency id), so a link removed from a deep page is marked then at the latest.
 
@@ -163,6 +166,7 @@ class AgencyNight:
         self.carried = False  # the known links of list pages not read were handled
         self.read: set[str] = set()  # list pages read tonight (request keys)
         self.old_pages: dict[str, bool] | None = None  # list page → holds only old, settled reports
+        self.newest: int | None = None  # the year of the agency's newest known report (with old_pages)
 
 
 class RevalidationMiddleware(BaseSpiderMiddleware):
@@ -291,23 +295,32 @@ class RevalidationMiddleware(BaseSpiderMiddleware):
                 and not self.policy.due(request.url, report_year(known.title or "", known.date))):
             return self.skip_list(agency, night, request, response)
         # A list page of old reports only (a per-year view of a past year, linked from a page that
-        # showed nothing new): new reports appear beside the recent ones, so it waits for the
-        # agency's full-list night. A page that listed nothing, or a recent year, is read.
-        if state["all_known"] and not night.disturbed and self.old_page(night, key):
+        # showed nothing new): new reports appear beside the newest ones, so it waits for the
+        # agency's full-list night, as a deep page of a pagination does.
+        if state["all_known"] and not night.disturbed and self.old_page(night, key, request.meta.get("list_year")):
             return self.skip_list(agency, night, request, response)
         return request
 
-    def old_page(self, night: AgencyNight, key: str) -> bool:
+    def old_page(self, night: AgencyNight, key: str, list_year: int | None = None) -> bool:
+        """Does this list page hold only old reports? Its known links are all settled reports older
+        than the agency's newest one or of a year no longer recent; a page that listed nothing
+        (a year without a report) is old when the adapter says its year (``list_year``, a
+        per-year view) and that year is before the newest report's. Any other page is read."""
         pages = night.old_pages
         if pages is None:
             pages = night.old_pages = {}
-            for k in night.known.values():
+            years = {u: report_year(k.title or "", k.date) for u, k in night.known.items()}
+            night.newest = max((y for u, y in years.items() if y is not None and not night.known[u].removed),
+                               default=None)
+            for url, k in night.known.items():
                 if k.list_key:
-                    year = report_year(k.title or "", k.date)
+                    year = years[url]
                     old = (k.settled and k.listed_ok and not k.removed and year is not None
-                           and not self.policy.recent(year))
+                           and (not self.policy.recent(year) or year < night.newest))
                     pages[k.list_key] = pages.get(k.list_key, True) and old
-        return pages.get(key, False)
+        if key in pages:
+            return pages[key]
+        return list_year is not None and night.newest is not None and int(list_year) < night.newest
 
     def decide(self, agency: str, night: AgencyNight, request, why: str):
         """Count the link's reason once a night, and let its request go unless it is skipped."""

@@ -137,6 +137,46 @@ def test_night_asks_lists_and_rotation_and_marks_a_removal_on_a_list_it_read(sit
     assert json.loads(run2["revalidation"])["night"] == night
 
 
+@pytest.mark.slow  # three crawls of one agency (~15 s)
+def test_per_year_views_older_than_the_newest_report_wait_for_the_full_list_night(site, tmp_path):
+    """yinan-mzj (Hanweb's per-year annual-report view): one view per year from 2008, some printing
+    the report inline, some listing it, some empty. An unchanged night that is not the agency's
+    full-list night reads the start page and the views from its newest report's year on (where a
+    new report appears), not the views of earlier years (empty or holding only settled reports),
+    unless a view is itself a report due on the rotation. The full-list night reads them all."""
+    from extract.identity import report_year
+
+    web, server = site
+    db = tmp_path / "archive.db"
+    agency = "yinan-mzj"
+    crawl(server, db, NIGHT, agency)
+    views = [r["url"] for r in query(db, "select url from captures where agency_id = ? and kind = 'list'"
+                                         " and url like '%fbtime=%' order by url", [agency])]
+    known = links(db, agency)
+    newest = max(report_year(k["title"], k["link_date"]) for k in known)
+    year_of = {u: int(u.rsplit("fbtime=", 1)[1]) for u in views}
+    assert min(year_of.values()) < newest <= max(year_of.values()), "views before and after the newest report"
+    inline = {k["url"]: k for k in known if k["url"] in year_of}  # views that print the report itself
+    assert inline, "some views print their report"
+
+    def due(night, url):
+        k = inline.get(url)
+        return k is not None and Policy(night=night).due(url, report_year(k["title"], k["link_date"]))
+
+    night = next(n for n in range(NIGHT + 1, NIGHT + 400) if not Policy(night=n).full_lists(agency))
+    server.clear_requests()
+    run, _ = crawl(server, db, night, agency)
+    expected = sorted(u for u in views if year_of[u] >= newest or due(night, u))
+    assert served(server, views) == expected
+    row = query(db, "select * from agency_runs where run_id = ? and agency_id = ?", [run["id"], agency])[0]
+    assert row["links_new"] + row["links_changed"] == 0 and row["list_pages_skipped"] >= len(views) - len(expected)
+
+    full = next(n for n in range(night + 1, night + 400) if Policy(night=n).full_lists(agency))
+    server.clear_requests()
+    crawl(server, db, full, agency)
+    assert served(server, views) == views, "the full-list night reads every year"
+
+
 # ---------------------------------------------------------------------- several nights (slow)
 @pytest.mark.slow  # five crawls of four agencies (~40 s)
 def test_edits_caught_within_one_rotation_and_deep_removals_on_the_full_list_night(site, tmp_path):

@@ -81,5 +81,8 @@ class HanwebXxgkPlatform(Platform):
             if 1990 < y <= last:
                 years.add(y)
         base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        return [PageRequest(f"{base}?{urlencode([('area', area), (param, str(y))])}", page=k)
+        # ``list_year``: which year the view holds, for the nightly policy (crawler/revalidate.py):
+        # a past year's view, listing nothing new, waits for the agency's full-list night
+        return [PageRequest(f"{base}?{urlencode([('area', area), (param, str(y))])}", page=k,
+                            meta={"list_year": y})
                 for k, y in enumerate(sorted(years), start=1)]
