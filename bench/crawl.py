@@ -9,15 +9,18 @@
     that fetches exactly the requests nianbao made (from its captures), with the same settings
     (politeness, resolver, timeouts, robots.txt) but none of nianbao's middlewares, pipeline or
     parsing. CPU seconds of the crawling process from spider open to close, per response, and wall
-    time; the ratio is printed (target ≤ 1.3× CPU).
+    time; the ratio is printed (target ≤ 1.3× CPU). ``--parts``: also nianbao's crawl with nothing
+    written to the archive (no blobs, no rows), which splits what nianbao adds into writing the
+    archive and everything else (parsing, revalidation, its middlewares).
 (b) First night on an empty archive, then an unchanged night under the default policy
     (crawler/revalidate.py) and under a plain 1/30 rotation: requests, the ratio (target ≤ 15 % at
     1/30), and what they were (robots.txt, list pages, reports, attachments).
 (c) A purpose-built asyncio server in its own process answers any ``*.localhost`` host after an
     injected latency (0.5 s): every host is a small 年报 column (robots.txt, one list page, a few
     report pages). nianbao crawls them with the shipped politeness settings (2 per host, delay,
-    AutoThrottle, robots.txt): requests/s with one process. ``throughput_distributed`` is the hook
-    for the same measurement with several worker processes.
+    AutoThrottle, robots.txt): requests/s with one process (several workers: bench/distributed.py).
+(b') (b) again on ``--hosts`` simulated columns of ``--reports`` reports each (one a year since
+    2008 is ~16; the replica's columns hold ~7, which makes list pages and robots.txt a larger share).
 
 Nothing here asserts a time: it prints what it measured.
 """
@@ -166,13 +169,15 @@ def nianbao_night(port: int, db: Path, night: int, settings: dict | None = None)
                      replica_settings=True, settings=json.dumps({"NIANBAO_NIGHT": night, **(settings or {})}))
 
 
-def overhead(rounds: int) -> None:
+def overhead(rounds: int, parts: bool = False) -> None:
     print("(a) nianbao's spider vs a plain Scrapy spider on the same requests, same settings")
     with Replica() as replica, tempfile.TemporaryDirectory() as tmp:
-        ours, plain = [], []
+        ours, plain, unwritten = [], [], []
         for r in range(rounds):
             db = Path(tmp) / f"a{r}.db"
             ours.append(nianbao_night(replica.port, db, 20_000))
+            if parts:  # the same crawl with nothing written: what the archive's writes cost
+                unwritten.append(nianbao_night(replica.port, Path(tmp) / f"u{r}.db", 20_000, {"ITEM_PIPELINES": {}}))
             conn = sqlite3.connect(db)
             # each distinct request once: a Hanweb year page is captured as a list and a report
             # page from one fetch, and nianbao fetched it once
@@ -182,12 +187,14 @@ def overhead(rounds: int) -> None:
             path = Path(tmp) / "requests.json"
             path.write_text(json.dumps(reqs))
             plain.append(run_child("plain", port=replica.port, requests=path))
-        for name, runs in (("nianbao", ours), ("plain", plain)):
+        named = [("nianbao", ours), ("plain", plain)] + ([("nianbao, archive not written", unwritten)] if parts else [])
+        for name, runs in named:
             pages = runs[0]["stats"].get("downloader/response_count", 0)
             cpu = min(r["cpu"] for r in runs)
             wall = min(r["wall"] for r in runs)
-            print(f"    {name:8s} {pages:5d} responses   CPU {cpu:6.2f} s ({cpu / pages * 1000:5.1f} ms/page)"
-                  f"   wall {wall:6.2f} s")
+            med = sorted(r["cpu"] for r in runs)[len(runs) // 2]
+            print(f"    {name:8s} {pages:5d} responses   CPU {cpu:6.2f} s ({cpu / pages * 1000:5.1f} ms/page;"
+                  f" median of {len(runs)} {med / pages * 1000:5.1f})   wall {wall:6.2f} s")
         p_o = ours[0]["stats"]["downloader/response_count"]
         p_p = plain[0]["stats"]["downloader/response_count"]
         cpu_ratio = (min(r["cpu"] for r in ours) / p_o) / (min(r["cpu"] for r in plain) / p_p)
@@ -223,26 +230,42 @@ def nights() -> None:
 # ---------------------------------------------------------------------------------------------
 # (c): many hosts on the loopback
 REPORTS_PER_HOST = 3
+PER_LIST_PAGE = 10  # report links per list page, as a TRS column prints them
+FIRST_YEAR = 2024  # the newest report's year; older ones count down from it
 
 
-def _page(host: str, path: str) -> tuple[int, bytes, str]:
+def _page(host: str, path: str, reports: int = REPORTS_PER_HOST) -> tuple[int, bytes, str]:
+    """A small 年报 column: ``reports`` reports (one a year, newest first) over list pages of
+    ``PER_LIST_PAGE`` linked by 下一页, every third report with a PDF attachment."""
     n = host.split(".", 1)[0]
     if path == "/robots.txt":
         return 200, b"User-agent: *\nAllow: /\n", "text/plain"
-    if path == "/nb/index.html":
+    pages = max(1, -(-reports // PER_LIST_PAGE))
+    if path == "/nb/index.html" or (path.startswith("/nb/index_") and path.endswith(".html")):
+        p = 0 if path == "/nb/index.html" else int(path[len("/nb/index_"):-len(".html")] or -1)
+        if not 0 <= p < pages:
+            return 404, b"not found", "text/plain"
         items = "".join(
-            f'<li><a href="/nb/r{k}.html" title="常德市民政局{2023 - k}年政府信息公开工作年度报告">'
-            f"常德市民政局{2023 - k}年政府信息公开工作年度报告</a><span>{2024 - k}-01-15</span></li>"
-            for k in range(REPORTS_PER_HOST))
-        return 200, f"<html><body><h1>{n}</h1><ul>{items}</ul></body></html>".encode(), "text/html; charset=utf-8"
-    if path.startswith("/nb/r"):
+            f'<li><a href="/nb/r{k}.html" title="常德市民政局{FIRST_YEAR - k}年政府信息公开工作年度报告">'
+            f"常德市民政局{FIRST_YEAR - k}年政府信息公开工作年度报告</a><span>{FIRST_YEAR + 1 - k}-01-15</span></li>"
+            for k in range(p * PER_LIST_PAGE, min(reports, (p + 1) * PER_LIST_PAGE)))
+        pager = f'<a href="/nb/index_{p + 1}.html">下一页</a>' if p + 1 < pages else ""
+        return (200, f"<html><body><h1>{n}</h1><ul>{items}</ul>{pager}</body></html>".encode(),
+                "text/html; charset=utf-8")
+    if path.startswith("/nb/r") and path.endswith(".pdf"):
+        return 200, b"%PDF-1.4\n% a stand-in attachment\n%%EOF\n", "application/pdf"
+    if path.startswith("/nb/r") and path.endswith(".html"):
+        k = path[len("/nb/r"):-len(".html")]
+        attachment = (f'<p><a href="/nb/r{k}.pdf">附件：统计表.pdf</a></p>'
+                      if k.isdigit() and int(k) % 3 == 0 else "")
         body = ("<html><head><title>常德市民政局政府信息公开工作年度报告</title></head><body><div id='zoom'>"
-                + "<p>根据《中华人民共和国政府信息公开条例》规定，现公布本机关年度报告。</p>" * 30 + "</div></body></html>")
+                + "<p>根据《中华人民共和国政府信息公开条例》规定，现公布本机关年度报告。</p>" * 30 + attachment
+                + "</div></body></html>")
         return 200, body.encode(), "text/html; charset=utf-8"
     return 404, b"not found", "text/plain"
 
 
-async def _serve(port: int, latency: float, ready) -> None:
+async def _serve(port: int, latency: float, ready, reports: int = REPORTS_PER_HOST) -> None:
     async def handle(reader, writer):
         try:
             while True:
@@ -253,7 +276,7 @@ async def _serve(port: int, latency: float, ready) -> None:
                 if int(headers.get("content-length") or 0):
                     await reader.readexactly(int(headers["content-length"]))
                 await asyncio.sleep(latency)
-                status, body, ctype = _page(headers.get("host", "").split(":")[0], path.split("?")[0])
+                status, body, ctype = _page(headers.get("host", "").split(":")[0], path.split("?")[0], reports)
                 writer.write(f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}\r\nContent-Type: {ctype}"
                              f"\r\nContent-Length: {len(body)}\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT"
                              f"\r\n\r\n".encode() + (body if method != "HEAD" else b""))
@@ -269,12 +292,36 @@ async def _serve(port: int, latency: float, ready) -> None:
         await server.serve_forever()
 
 
-def _server_main(port: int, latency: float, ready) -> None:
+def _server_main(port: int, latency: float, ready, reports: int = REPORTS_PER_HOST) -> None:
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    asyncio.run(_serve(port, latency, ready))
+    asyncio.run(_serve(port, latency, ready, reports))
+
+
+class SimulatedHosts:
+    """The many-host server in its own process (its CPU is not the crawl's)."""
+
+    def __init__(self, latency: float, reports: int = REPORTS_PER_HOST):
+        self.latency, self.reports = latency, reports
+
+    def __enter__(self):
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
+        self.port = free_port()
+        ready = multiprocessing.Event()
+        self.proc = multiprocessing.Process(target=_server_main, args=(self.port, self.latency, ready, self.reports),
+                                            daemon=True)
+        self.proc.start()
+        ready.wait(30)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.join(10)
 
 
 def many_hosts_registry(path: Path, hosts: int) -> None:
@@ -294,49 +341,58 @@ def throughput_single(registry: Path, port: int, work: Path, settings: dict | No
     return {"requests": n, "wall": res["wall"], "cpu": res["cpu"], "rps": n / res["wall"] if res["wall"] else 0}
 
 
-def throughput_distributed(registry: Path, port: int, work: Path, workers: int) -> dict | None:
-    """Hook: the same crawl spread over ``workers`` processes (the distributed mode of issue 14,
-    item 3) returning what :func:`throughput_single` returns. None: not available in this build."""
-    return None
-
-
-def many_hosts(hosts: int, latency: float, workers: int, baseline: bool) -> None:
+def many_hosts(hosts: int, latency: float, baseline: bool) -> None:
     print(f"(c) {hosts} hosts on the loopback, {latency:g} s latency, shipped politeness settings")
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
-    port = free_port()
-    ready = multiprocessing.Event()
-    server = multiprocessing.Process(target=_server_main, args=(port, latency, ready), daemon=True)
-    server.start()
-    ready.wait(30)
     work = Path(tempfile.mkdtemp())
     try:
-        registry = work / "hosts.yml"
-        many_hosts_registry(registry, hosts)
-        runs = [("1 process", throughput_single(registry, port, work))]
-        if baseline:  # the global cap before issue 14
-            shutil.rmtree(work / "blobs", ignore_errors=True)
-            (work / "hosts.db").unlink(missing_ok=True)
-            runs.append(("1 process, CONCURRENT_REQUESTS=16", throughput_single(
-                registry, port, work, {"CONCURRENT_REQUESTS": 16})))
-        if workers > 1:
-            for suffix in ("hosts.db", "hosts.db-wal", "hosts.db-shm"):
-                (work / suffix).unlink(missing_ok=True)
-            dist = throughput_distributed(registry, port, work, workers)
-            runs.append((f"{workers} distributed workers", dist))
+        with SimulatedHosts(latency) as sim:
+            registry = work / "hosts.yml"
+            many_hosts_registry(registry, hosts)
+            runs = [("1 process", throughput_single(registry, sim.port, work))]
+            if baseline:  # the global cap before issue 14
+                shutil.rmtree(work / "blobs", ignore_errors=True)
+                (work / "hosts.db").unlink(missing_ok=True)
+                runs.append(("1 process, CONCURRENT_REQUESTS=16", throughput_single(
+                    registry, sim.port, work, {"CONCURRENT_REQUESTS": 16})))
         for label, r in runs:
-            if r is None:
-                print(f"    {label:36s} not measured (no distributed mode in this build: bench hook"
-                      " throughput_distributed)")
-                continue
             print(f"    {label:36s} {r['requests']:6d} requests in {r['wall']:6.1f} s = {r['rps']:6.1f} requests/s"
                   f"  (crawl CPU {r['cpu']:.1f} s)")
-        if len(runs) > 1 and runs[1][1] and runs[0][1]["rps"] and "16" in runs[1][0]:
+        if len(runs) > 1 and runs[1][1]["rps"]:
             print(f"    ratio 256 vs 16 at once: {runs[0][1]['rps'] / runs[1][1]['rps']:.1f}×")
+        print("    (several distributed workers: python bench/distributed.py)")
     finally:
-        server.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def simulated_nights(hosts: int, reports: int) -> None:
+    """(b) on columns shaped like a national agency's: one report a year for ``reports`` years over
+    list pages of ten, every third with an attachment (the replica's columns hold ~7 reports)."""
+    print(f"(b') an unchanged night vs the first night, {hosts} simulated columns of {reports} reports"
+          f" ({PER_LIST_PAGE} a list page, every third with an attachment)")
+    work = Path(tempfile.mkdtemp())
+    try:
+        with SimulatedHosts(0.0, reports) as sim:
+            registry = work / "hosts.yml"
+            many_hosts_registry(registry, hosts)
+            common = {"port": sim.port, "blobs": work / "blobs", "registry": registry}
+            first = run_child("nianbao", db=work / "n.db", settings=json.dumps({"NIANBAO_NIGHT": 20_000}), **common)
+            n1 = first["stats"]["downloader/request_count"]
+            print(f"    first night: {n1} requests")
+            for label, settings in (("default policy (30 nights; recent years 7)", {}),
+                                    ("plain 1/30 rotation", {"NIANBAO_REVALIDATE_RECENT_DAYS": 30})):
+                copy = work / "copy.db"
+                with sqlite3.connect(work / "n.db") as src, sqlite3.connect(copy) as dst:
+                    src.backup(dst)
+                st = run_child("nianbao", db=copy, settings=json.dumps({"NIANBAO_NIGHT": 20_001, **settings}),
+                               **common)["stats"]
+                n2 = st["downloader/request_count"]
+                count = lambda suffix: sum(v for k, v in st.items() if k.startswith("agency/") and k.endswith(suffix))  # noqa: E731
+                print(f"    {label:44s} {n2:5d} requests = {n2 / n1:5.1%} of the first"
+                      f"  (robots.txt {st.get('robotstxt/request_count', 0)}, list pages {count('/list_pages')}"
+                      f" [{count('/list_pages_skipped')} not followed], reports {count('/reports_fetched')}"
+                      f" [{count('/links_skipped')} known skipped], attachments {count('/attachments_fetched')})")
+                copy.unlink()
+    finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -344,9 +400,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", choices=("overhead", "nights", "hosts"))
     ap.add_argument("--rounds", type=int, default=2, help="(a): best of this many crawls each")
+    ap.add_argument("--parts", action="store_true",
+                    help="(a): also nianbao's crawl with the archive not written (what writing costs)")
     ap.add_argument("--hosts", type=int, default=300, help="(c): simulated hosts (10000 at full size)")
     ap.add_argument("--latency", type=float, default=0.5, help="(c): seconds per answer")
-    ap.add_argument("--workers", type=int, default=3, help="(c): also through throughput_distributed")
+    ap.add_argument("--reports", type=int, default=16,
+                    help="(b'): reports a simulated column holds (one a year since 2008 is ~16)")
     ap.add_argument("--baseline", action="store_true", help="(c): also with the old CONCURRENT_REQUESTS=16")
     # child mode (internal)
     ap.add_argument("--child", choices=("nianbao", "plain"), help=argparse.SUPPRESS)
@@ -365,11 +424,12 @@ def main() -> None:
         Path(args.out).write_text(json.dumps(result, default=str))
         return
     if args.only in (None, "overhead"):
-        overhead(args.rounds)
+        overhead(args.rounds, args.parts)
     if args.only in (None, "nights"):
         nights()
+        simulated_nights(args.hosts, args.reports)
     if args.only in (None, "hosts"):
-        many_hosts(args.hosts, args.latency, args.workers, args.baseline)
+        many_hosts(args.hosts, args.latency, args.baseline)
 
 
 if __name__ == "__main__":

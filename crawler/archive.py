@@ -50,10 +50,14 @@ PAGE_SIZE = 8192
 
 
 class Archive:
-    def __init__(self, db_path: str | Path = "archive.db", blobs_dir: str | Path | None = None):
+    def __init__(self, db_path: str | Path = "archive.db", blobs_dir: str | Path | None = None,
+                 handed_over: bool = False):
+        """``handed_over``: the connection may be used from another thread than the one opening it,
+        one at a time (the crawl's archive writer, crawler/write_behind.py)."""
         self.path = Path(db_path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        conn = sqlite3.connect(str(self.path), timeout=60, isolation_level=None,
+                               check_same_thread=not handed_over)
         # A new archive gets 8 KB pages (SQLite's default is 4 KB): a report's packed text (~2 KB)
         # then shares a page with two others instead of leaving half a page empty, 1 KB a report
         # less at 10,000 reports (README, "Storage"). An existing file keeps its page size.
@@ -961,6 +965,15 @@ def known_links(conn: sqlite3.Connection, agency_id: str, url: str | None = None
                        from crawl_runs lr where lr.id = t.last_run_id), 0)
            from latest t left join captures c on c.id = t.cid left join crawl_runs r on r.id = c.last_run_id""",
         {"a": agency_id, "u": url}).fetchall()
+
+
+def list_page_read(conn: sqlite3.Connection, key: str) -> bool:
+    """Did a run that finished read this list page (its request key) with success? By the captures'
+    request_key index."""
+    return conn.execute(
+        "select exists (select 1 from captures c join crawl_runs r on r.id = c.last_run_id"
+        " where c.request_key = ? and c.kind = 'list' and c.ok = 1 and r.status = 'finished')",
+        [key]).fetchone()[0] == 1
 
 
 def describe_write_error(e: BaseException, db_path: str | Path | None = None) -> str:

@@ -4,6 +4,9 @@ At the end of a crawl the per-agency counters become ``agency_runs`` rows and th
 with a status: a run in which no agency yielded a single report link is ``failed`` (an empty crawl
 is a broken crawl, not a quiet night), agencies with zero report links or with errors are flagged.
 
+Writes happen behind the crawl, on one thread, a batch at a time (crawler/write_behind.py): handing
+each item to a thread pool and back, with a transaction each, cost as much CPU as the writing.
+
 When the archive cannot be written (disk full, read-only database, unwritable blob directory) the
 crawl stops at once with one clear message (``nianbao/fatal`` in the stats, for the CLI), the run is
 marked ``failed`` with that reason when the database still takes the update, and nothing half-written
@@ -18,7 +21,8 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from crawler.archive import REVALIDATION_KEYS, Archive, describe_write_error
-from crawler.items import CaptureItem, DiscoveryItem, LinkItem
+from crawler.items import DiscoveryItem, LinkItem
+from crawler.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +92,10 @@ class ArchivePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.archive: Archive | None = None
+        self.writer: WriteBehind | None = None
         self.run_id: int | None = None
         self.fatal: str | None = None
+        self.closing = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -100,7 +106,7 @@ class ArchivePipeline:
         s = self.crawler.settings
         spider = self.crawler.spider
         try:
-            self.archive = Archive(s.get("NIANBAO_DB"), s.get("NIANBAO_BLOBS"))
+            self.archive = Archive(s.get("NIANBAO_DB"), s.get("NIANBAO_BLOBS"), handed_over=True)
             stale = self.archive.close_stale_runs()
             if stale:
                 log.warning("%d earlier crawl run(s) never finished (killed); marked as such", stale)
@@ -113,6 +119,9 @@ class ArchivePipeline:
         except WRITE_ERRORS as e:
             self.stop(e)
             raise CloseSpider(STOP_REASON) from None
+        archive, run_id = self.archive, self.run_id
+        self.writer = WriteBehind(lambda item, sha: store_item(archive, item, run_id, sha), archive.blobs.put,
+                                  archive.transaction, self.written, self.write_failed)
         log.info("crawl run %s: %d agencies → %s", self.run_id, len(spider.agencies), self.archive.path)
 
     def stop(self, error: BaseException, close_spider: bool = True) -> None:
@@ -133,31 +142,38 @@ class ArchivePipeline:
             deferred_from_coro(engine.close_spider_async(reason=STOP_REASON))
 
     async def process_item(self, item):
-        if self.fatal:
+        if self.fatal or self.writer is None:
             self.crawler.stats.inc_value("nianbao/unstored")
             return item
-        try:
-            sha = None
-            if isinstance(item, CaptureItem) and item.body:
-                # Hashing, writing and fsync-ing the bytes (or re-reading a stored copy to verify it)
-                # happen in a thread: on the crawl's one thread they stall every download.
-                from scrapy.utils.defer import maybe_deferred_to_future
-                from twisted.internet.threads import deferToThread
+        if self.writer.full():  # the writer is behind: wait for room rather than hold every body
+            from scrapy.utils.defer import maybe_deferred_to_future
 
-                sha = await maybe_deferred_to_future(deferToThread(self.archive.blobs.put, item.body))
-                if self.fatal or self.archive is None:
-                    self.crawler.stats.inc_value("nianbao/unstored")
-                    return item
-            new = store_item(self.archive, item, self.run_id, sha)
-        except WRITE_ERRORS as e:
-            self.crawler.stats.inc_value("nianbao/unstored")
-            self.stop(e)
-            return item
-        if new is not None:
-            self.crawler.stats.inc_value("nianbao/captures_new" if new else "nianbao/captures_seen")
+            await maybe_deferred_to_future(self.writer.room())
+            if self.fatal:
+                self.crawler.stats.inc_value("nianbao/unstored")
+                return item
+        self.writer.put(item)
         return item
 
+    def written(self, results: list) -> None:
+        """A batch is in the archive (on the reactor's thread)."""
+        stats = self.crawler.stats
+        for new in results:
+            if new is not None:
+                stats.inc_value("nianbao/captures_new" if new else "nianbao/captures_seen")
+
+    def write_failed(self, error: BaseException | None, lost: int) -> None:
+        """A batch could not be written (on the reactor's thread): its items are not stored, and the
+        crawl stops (``error`` None: a batch after the failure)."""
+        self.crawler.stats.inc_value("nianbao/unstored", lost)
+        if error is not None:
+            self.stop(error, close_spider=not self.closing)
+
     def spider_closed(self, spider, reason):
+        self.closing = True
+        if self.writer is not None:
+            self.writer.close()  # everything handed over is written (or counted unstored) first
+            self.writer = None
         if self.fatal:
             self.crawler.stats.set_value("nianbao/run_status", "failed")
         if self.archive is None:

@@ -43,7 +43,7 @@ import scrapy
 from scrapy import signals
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
-from crawler.archive import known_links, request_key
+from crawler.archive import known_links, list_page_read, request_key
 from crawler.items import LinkItem
 from extract.identity import report_year
 
@@ -148,6 +148,17 @@ class KnownLinks:
             return {}
         return {u: Known(owner, title, link_date, list_key, bool(removed), bool(settled), bool(listed))
                 for u, owner, title, link_date, list_key, removed, settled, listed in rows}
+
+    def read_whole(self, key: str) -> bool:
+        """Was this list page (request key) read by a run that finished? A page a killed run read, or
+        none did, may hold links nobody has seen."""
+        conn = self.conn()
+        if conn is None:
+            return False
+        try:
+            return list_page_read(conn, key)
+        except sqlite3.OperationalError:
+            return False
 
     def close(self) -> None:
         if self._conn is not None:
@@ -305,7 +316,8 @@ class RevalidationMiddleware(BaseSpiderMiddleware):
         """Does this list page hold only old reports? Its known links are all settled reports older
         than the agency's newest one or of a year no longer recent; a page that listed nothing
         (a year without a report) is old when the adapter says its year (``list_year``, a
-        per-year view) and that year is before the newest report's. Any other page is read."""
+        per-year view), that year is before the newest report's, and a run that finished read the
+        page. Any other page is read."""
         pages = night.old_pages
         if pages is None:
             pages = night.old_pages = {}
@@ -320,7 +332,8 @@ class RevalidationMiddleware(BaseSpiderMiddleware):
                     pages[k.list_key] = pages.get(k.list_key, True) and old
         if key in pages:
             return pages[key]
-        return list_year is not None and night.newest is not None and int(list_year) < night.newest
+        return (list_year is not None and night.newest is not None and int(list_year) < night.newest
+                and self.known.read_whole(key))
 
     def decide(self, agency: str, night: AgencyNight, request, why: str):
         """Count the link's reason once a night, and let its request go unless it is skipped."""

@@ -92,6 +92,12 @@ def night(crawled, tmp_path_factory):
     archive.store_capture(attachment, run_id)
     archive.observe_link(LinkItem(agency_id=agency, url=page["url"], title=page["link_title"] or "",
                                   date=page["link_date"]), run_id)
+    # what the next night's revalidation reads (crawler/revalidate.py)
+    from crawler.archive import known_links, list_page_read, request_key
+
+    known_links(archive.conn, agency)
+    known_links(archive.conn, agency, page["url"])
+    list_page_read(archive.conn, request_key("GET", page["url"], b""))
     archive.finish_run(run_id, status="finished", finish_reason="finished", stats={}, agency_rows=[
         {"agency_id": agency, "list_pages_requested": 1, "list_pages": 1, "list_errors": 0, "lists_complete": 1,
          "report_links": 1, "reports_fetched": 2, "not_modified": 0, "errors": 0}])
