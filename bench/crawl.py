@@ -213,18 +213,22 @@ def nights() -> None:
         n1 = first["stats"]["downloader/request_count"]
         print(f"    first night: {n1} requests")
         for label, settings in variants:
-            copy = Path(tmp) / "copy.db"
-            with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
-                src.backup(dst)
-            night = nianbao_night(replica.port, copy, 20_001, settings)
-            st = night["stats"]
-            n2 = st["downloader/request_count"]
-            count = lambda suffix: sum(v for k, v in st.items() if k.startswith("agency/") and k.endswith(suffix))  # noqa: E731
-            print(f"    {label:44s} {n2:4d} requests = {n2 / n1:5.1%} of the first"
-                  f"  (robots.txt {st.get('robotstxt/request_count', 0)}, list pages {count('/list_pages')}"
-                  f" [{count('/list_pages_skipped')} not followed], reports {count('/reports_fetched')}"
-                  f" [{count('/links_skipped')} known skipped], attachments {count('/attachments_fetched')})")
-            copy.unlink()
+            second_night(db, label, n1, lambda copy: nianbao_night(replica.port, copy, 20_001, settings)["stats"])
+
+
+def second_night(db: Path, label: str, n1: int, crawl) -> None:
+    """``crawl`` a copy of the first night's archive ``db`` and print what it asked for."""
+    copy = db.parent / "copy.db"
+    with sqlite3.connect(db) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    st = crawl(copy)
+    n2 = st["downloader/request_count"]
+    count = lambda suffix: sum(v for k, v in st.items() if k.startswith("agency/") and k.endswith(suffix))  # noqa: E731
+    print(f"    {label:44s} {n2:5d} requests = {n2 / n1:5.1%} of the first"
+          f"  (robots.txt {st.get('robotstxt/request_count', 0)}, list pages {count('/list_pages')}"
+          f" [{count('/list_pages_skipped')} not followed], reports {count('/reports_fetched')}"
+          f" [{count('/links_skipped')} known skipped], attachments {count('/attachments_fetched')})")
+    copy.unlink()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,18 +384,8 @@ def simulated_nights(hosts: int, reports: int) -> None:
             print(f"    first night: {n1} requests")
             for label, settings in (("default policy (30 nights; recent years 7)", {}),
                                     ("plain 1/30 rotation", {"NIANBAO_REVALIDATE_RECENT_DAYS": 30})):
-                copy = work / "copy.db"
-                with sqlite3.connect(work / "n.db") as src, sqlite3.connect(copy) as dst:
-                    src.backup(dst)
-                st = run_child("nianbao", db=copy, settings=json.dumps({"NIANBAO_NIGHT": 20_001, **settings}),
-                               **common)["stats"]
-                n2 = st["downloader/request_count"]
-                count = lambda suffix: sum(v for k, v in st.items() if k.startswith("agency/") and k.endswith(suffix))  # noqa: E731
-                print(f"    {label:44s} {n2:5d} requests = {n2 / n1:5.1%} of the first"
-                      f"  (robots.txt {st.get('robotstxt/request_count', 0)}, list pages {count('/list_pages')}"
-                      f" [{count('/list_pages_skipped')} not followed], reports {count('/reports_fetched')}"
-                      f" [{count('/links_skipped')} known skipped], attachments {count('/attachments_fetched')})")
-                copy.unlink()
+                second_night(work / "n.db", label, n1, lambda copy, settings=settings: run_child(
+                    "nianbao", db=copy, settings=json.dumps({"NIANBAO_NIGHT": 20_001, **settings}), **common)["stats"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
