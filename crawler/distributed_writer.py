@@ -99,16 +99,21 @@ class Writer:
     def commit_batch(self) -> int:
         """Commit what waits (first what an earlier writer took and never committed)."""
         taken = self._take(keys=[self.keys.items, self.keys.writing], args=[self.batch])
-        for data in taken:
-            try:
-                item = decode_item(data)
-            except ValueError as e:
-                self.counts["nianbao/bad_messages"] += 1
-                log.error("item message dropped: %s", e)
-                continue
-            new = store_item(self.archive, item, self.run_id)
-            if new is not None:
-                self.counts["nianbao/captures_new" if new else "nianbao/captures_seen"] += 1
+        counts: dict[str, int] = {}
+        with self.archive.transaction():  # one commit a batch, as the single-machine crawl's writer
+            for data in taken:
+                try:
+                    item = decode_item(data)
+                except ValueError as e:
+                    counts["nianbao/bad_messages"] = counts.get("nianbao/bad_messages", 0) + 1
+                    log.error("item message dropped: %s", e)
+                    continue
+                new = store_item(self.archive, item, self.run_id)
+                if new is not None:
+                    key = "nianbao/captures_new" if new else "nianbao/captures_seen"
+                    counts[key] = counts.get(key, 0) + 1
+        for key, n in counts.items():  # counted once the batch is committed (a failed one is taken again)
+            self.counts[key] += n
         if taken:
             self.server.delete(self.keys.writing)
         return len(taken)
