@@ -296,11 +296,16 @@ async def _serve(port: int, latency: float, ready, reports: int = REPORTS_PER_HO
         await server.serve_forever()
 
 
-def _server_main(port: int, latency: float, ready, reports: int = REPORTS_PER_HOST) -> None:
+def _most_open_files() -> None:
+    """Thousands of hosts mean thousands of sockets: the soft limit raised to the hard one."""
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _server_main(port: int, latency: float, ready, reports: int = REPORTS_PER_HOST) -> None:
+    _most_open_files()
     asyncio.run(_serve(port, latency, ready, reports))
 
 
@@ -311,10 +316,7 @@ class SimulatedHosts:
         self.latency, self.reports = latency, reports
 
     def __enter__(self):
-        import resource
-
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
+        _most_open_files()  # the crawls started beside the server inherit it
         self.port = free_port()
         ready = multiprocessing.Event()
         self.proc = multiprocessing.Process(target=_server_main, args=(self.port, self.latency, ready, self.reports),

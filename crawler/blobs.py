@@ -18,7 +18,6 @@ class BlobStore:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._dirs: set[str] = set()  # the ab/cd folders made by this store (a mkdir per blob is a syscall)
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -30,14 +29,8 @@ class BlobStore:
         target = self.path(sha)
         if target.exists() and target.stat().st_size == len(data) and self.verify(sha) is None:
             return sha
-        if sha[:4] not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(sha[:4])
-        try:
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        except FileNotFoundError:  # its folder was removed since
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)

@@ -15,21 +15,19 @@ stays: a capture's blob is written before its row, and its row in one transactio
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from crawler.archive import REVALIDATION_KEYS, Archive, describe_write_error
 from crawler.items import DiscoveryItem, LinkItem
-from crawler.write_behind import WriteBehind
+from crawler.write_behind import WRITE_ERRORS, WriteBehind
 
 log = logging.getLogger(__name__)
 
 AGENCY_KEYS = ("list_pages_requested", "list_pages", "list_errors", "report_links", "portal_links", "other_links",
                "reports_fetched", "not_modified", "errors", "blocked", "no_adapter", "refused",
                "redirect_errors", "bounds_hit", *REVALIDATION_KEYS)
-WRITE_ERRORS = (OSError, sqlite3.Error)
 STOP_REASON = "archive_unwritable"
 
 

@@ -28,7 +28,7 @@ from crawler.items import CaptureItem
 
 log = logging.getLogger(__name__)
 
-WRITE_ERRORS = (OSError, sqlite3.Error)
+WRITE_ERRORS = (OSError, sqlite3.Error)  # the archive cannot be written (also the pipelines')
 MAX_ITEMS = 512  # queued before the crawl waits
 MAX_BYTES = 64 * 1024 * 1024  # of queued bodies before the crawl waits
 BATCH = 256  # items a transaction at most
