@@ -48,6 +48,14 @@ def request_key(method: str, url: str, body: bytes = b"") -> str:
 #: the page size of a new archive file (an existing one keeps its own)
 PAGE_SIZE = 8192
 
+# What extract needs of a report capture, for a full extract (ReportCaptures) and an incremental
+# one (Archive.changed_report_captures) alike: the capture, its agency's identity, and ``found_via``,
+# the portal whose list showed it (None: the agency's own list), so own pages can be read first.
+REPORT_CAPTURE_COLUMNS = (
+    "c.*, a.name as agency_name, a.aliases as agency_aliases, a.province, a.city, a.county, a.level,"
+    " (select l.via_agency_id from report_links l where l.agency_id = c.agency_id and l.url = c.url)"
+    " as found_via")
+
 
 class Archive:
     def __init__(self, db_path: str | Path = "archive.db", blobs_dir: str | Path | None = None,
@@ -736,8 +744,7 @@ class Archive:
                     where p.code in ({retry}) and c.kind = 'attachment' and c.parent_url is not null
                 ),
                 retried(id) as (select capture_id from problems where code in ({retry}))
-                select c.*, a.name as agency_name, a.aliases as agency_aliases, a.province, a.city,
-                  a.county, a.level from pages join captures c on c.url = pages.url
+                select {REPORT_CAPTURE_COLUMNS} from pages join captures c on c.url = pages.url
                   join agencies a on a.id = c.agency_id
                 where c.kind = 'report' and c.ok = 1 and c.sha256 is not null and c.id <= :upto
                   and (c.id > :after or c.id in (select id from retried)
@@ -1057,9 +1064,7 @@ class ReportCaptures:
     Each row carries ``found_via``, the portal whose list showed it (None: the agency's own list)."""
 
     BATCH = 500
-    SELECT = ("select c.*, a.name as agency_name, a.aliases as agency_aliases, a.province, a.city, a.county,"
-              " a.level, (select l.via_agency_id from report_links l where l.agency_id = c.agency_id"
-              " and l.url = c.url) as found_via from captures c join agencies a on a.id = c.agency_id")
+    SELECT = f"select {REPORT_CAPTURE_COLUMNS} from captures c join agencies a on a.id = c.agency_id"
     WHERE = "c.kind = 'report' and c.ok = 1 and c.sha256 is not null and c.id <= :upto"
 
     def __init__(self, path: Path, upto: int | None = None):

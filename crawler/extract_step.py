@@ -306,8 +306,8 @@ def run_extract(archive: Archive, progress: bool = True, budget: Budget | None =
     previous = None if full else archive.last_extract(EXTRACTOR_VERSION)
     mark = archive.start_extract(EXTRACTOR_VERSION, "incremental" if previous else "full")
     if previous:  # what changed: a night's worth, a list
-        captures = own_site_first(archive, archive.changed_report_captures(previous["last_capture_id"],
-                                                                           mark["last_capture_id"]))
+        captures = own_site_first(archive.changed_report_captures(previous["last_capture_id"],
+                                                                  mark["last_capture_id"]))
     else:  # everything, read in batches (in the same order: own pages first, then by address)
         captures = archive.report_captures(mark["last_capture_id"])
     run = ExtractRun(archive, len(captures))

@@ -139,18 +139,10 @@ def content_hash(doc) -> str | None:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def found_via(archive, agency_id: str, url: str) -> str | None:
-    """The portal whose list showed this report link (None: the agency's own list)."""
-    row = archive.conn.execute("select via_agency_id from report_links where agency_id = ? and url = ?",
-                               [agency_id, url]).fetchone()
-    return row[0] if row else None
-
-
-def own_site_first(archive, captures: list[dict]) -> list[dict]:
+def own_site_first(captures: list[dict]) -> list[dict]:
     """Report captures in the order extract reads them: every agency's own pages before the copies
-    portals list (stable, so each URL's versions keep their time order)."""
-    for cap in captures:
-        cap["found_via"] = found_via(archive, cap["agency_id"], cap["url"])
+    portals list (stable, so each URL's versions keep their time order). Each capture carries its
+    ``found_via`` (crawler.archive.REPORT_CAPTURE_COLUMNS)."""
     return sorted(captures, key=lambda c: c["found_via"] is not None)
 
 
