@@ -137,9 +137,15 @@ _PROSE_END = ("。", "；", ";", "：", ":", "！", "？")
 
 
 def _fragment(s: str) -> bool:
-    """A short line that can be part of a table cell (not a section heading, not prose)."""
-    return (len(s) <= 40 and not s.endswith(_PROSE_END) and section_table(s) is None
+    """A short line that can be part of a table cell (not a section heading, not prose). A colon or
+    semicolon inside an open bracket ends no sentence: a header cell wraps as ``本年收费金额(单位:``
+    over ``万元)``."""
+    return (len(s) <= 40 and (not s.endswith(_PROSE_END) or _unclosed(s)) and section_table(s) is None
             and not _SECTION_WORDS.search(s))
+
+
+def _unclosed(s: str) -> bool:
+    return s.count("(") + s.count("（") > s.count(")") + s.count("）")
 
 
 def _runs_into_pipe_cell(lines: list[str], i: int) -> bool:
