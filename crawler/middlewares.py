@@ -245,7 +245,6 @@ class RecordedRedirectMiddleware(_RecordedRedirects, RedirectMiddleware):
 # decoding all of it (with charset detection when nothing declares one: ~1 ms a page, more for the
 # pages that declare nothing). Those characters fit in 4 bytes each.
 _REFRESH_WINDOW = 4096 * 4
-_REFRESH_RE = re.compile(rb"[rR][eE][fF][rR][eE][sS][hH]")
 
 
 def may_refresh(body: bytes) -> bool:
@@ -254,7 +253,9 @@ def may_refresh(body: bytes) -> bool:
     <meta> tag, which markup in an ASCII-compatible encoding shows in ASCII; anything else (the NUL
     bytes of UTF-16/32, no ASCII ``<`` at all) is decoded and looked at as before."""
     head = body[:_REFRESH_WINDOW]
-    return b"\0" in head or b"<" not in head or _REFRESH_RE.search(head) is not None
+    # bytes.lower() changes ASCII letters only: a sixth of the time of a regex spelling both cases
+    # (which has no literal to skip to, so it tries every position)
+    return b"\0" in head or b"<" not in head or b"refresh" in head.lower()
 
 
 class RecordedMetaRefreshMiddleware(_RecordedRedirects, MetaRefreshMiddleware):
