@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/looks.py
 
 ## Debian tools: headless Chromium (browser checks), antiword (DOC text when LibreOffice is absent)
 ## and LibreOffice without GUI (`soffice`: DOC, WPS, ET and stubborn XLS converted to DOCX / XLSX).
