@@ -302,8 +302,9 @@ class RevalidationMiddleware(BaseSpiderMiddleware):
         # A list page that is itself a known report (Hanweb's per-year views): on the rotation.
         key = request_key(request.method, request.url, request.body)
         known = night.known.get(request.url)
-        if (known is not None and known.settled and known.listed_ok and not known.removed and known.list_key == key
-                and not self.policy.due(request.url, report_year(known.title or "", known.date))):
+        if known is not None and known.settled and known.listed_ok and not known.removed and known.list_key == key:
+            if self.policy.due(request.url, report_year(known.title or "", known.date)):
+                return request  # due tonight, however old its year (not left to the full-list night)
             return self.skip_list(agency, night, request, response)
         # A list page of old reports only (a per-year view of a past year, linked from a page that
         # showed nothing new): new reports appear beside the newest ones, so it waits for the
