@@ -261,24 +261,29 @@ def overhead(rounds: int, parts: bool = False) -> None:
         if parts:
             named += [("nianbao, archive not written", unwritten), ("plain, keeping every body", kept)]
 
+        def each(run, what="cpu") -> float:
+            """Seconds per response of one crawl."""
+            return run[what] / run["stats"]["downloader/response_count"]
+
+        def median(values) -> float:
+            return sorted(values)[len(values) // 2]
+
         def per_page(runs, what="cpu", pick=min):
             """Seconds per response: the best run (CPU time only grows with the machine's noise) or
-            the median one (``pick=None``)."""
-            values = sorted(r[what] for r in runs)
-            value = values[len(values) // 2] if pick is None else pick(values)
-            return value / runs[0]["stats"]["downloader/response_count"]
+            the median one (``pick=median``)."""
+            return pick([each(r, what) for r in runs])
 
         for name, runs in named:
             print(f"    {name:28s} {runs[0]['stats'].get('downloader/response_count', 0):4d} responses"
                   f"   CPU {per_page(runs) * 1000:4.1f} ms/page (median of {len(runs)}:"
-                  f" {per_page(runs, pick=None) * 1000:4.1f})   wall {per_page(runs, 'wall') * 1000:4.1f} ms/page")
+                  f" {per_page(runs, pick=median) * 1000:4.1f})   wall {per_page(runs, 'wall') * 1000:4.1f} ms/page")
+
         def ratios(a, b) -> str:
             """Best run to best run, and the median of the rounds' own ratios (each round runs every
             crawl back to back, so a slow spell of a shared machine falls on both sides)."""
-            each = sorted((x["cpu"] / x["stats"]["downloader/response_count"])
-                          / (y["cpu"] / y["stats"]["downloader/response_count"]) for x, y in zip(a, b))
-            return (f"{per_page(a) / per_page(b):.2f}× (median of the rounds' ratios {each[len(each) // 2]:.2f}×,"
-                    f" {each[0]:.2f}–{each[-1]:.2f})")
+            rounds = sorted(each(x) / each(y) for x, y in zip(a, b))
+            return (f"{per_page(a) / per_page(b):.2f}× (median of the rounds' ratios {median(rounds):.2f}×,"
+                    f" {rounds[0]:.2f}–{rounds[-1]:.2f})")
 
         print(f"    ratio per page: CPU {ratios(ours, plain)}; target ≤ 1.3×;"
               f" wall {per_page(ours, 'wall') / per_page(plain, 'wall'):.2f}×")
